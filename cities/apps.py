@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CitiesConfig(AppConfig):
+    name = "cities"
+    verbose_name = _("Cities and maps")
+
+    def ready(self) -> None:
+        # Job kinds register themselves on import; the web process enqueues them too.
+        from cities import analyses  # noqa: F401

@@ -1,0 +1,49 @@
+"""Keyset pagination for GeoJSON collections (no OFFSET, no COUNT over big tables)."""
+
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+
+
+class GeoJSONCursorPagination(CursorPagination):
+    """A FeatureCollection per page, with OGC API - Features style `links`."""
+
+    ordering = "pk"
+    page_size = 100
+    page_size_query_param = "limit"
+    max_page_size = 1000
+
+    def get_paginated_response(self, data) -> Response:
+        links = []
+        if (next_url := self.get_next_link()) is not None:
+            links.append({"rel": "next", "type": "application/geo+json", "href": next_url})
+        if (prev_url := self.get_previous_link()) is not None:
+            links.append({"rel": "prev", "type": "application/geo+json", "href": prev_url})
+        return Response(
+            {
+                "type": "FeatureCollection",
+                "features": data["features"],
+                "numberReturned": len(data["features"]),
+                "links": links,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        return {
+            "type": "object",
+            "properties": {
+                "type": {"type": "string", "enum": ["FeatureCollection"]},
+                "features": schema.get("properties", {}).get("features", {"type": "array"}),
+                "numberReturned": {"type": "integer"},
+                "links": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "rel": {"type": "string"},
+                            "type": {"type": "string"},
+                            "href": {"type": "string", "format": "uri"},
+                        },
+                    },
+                },
+            },
+        }

@@ -1,0 +1,37 @@
+"""Celery entry points for cities. Tasks take ids and call services; see cities/jobs.py."""
+
+from celery import Task, shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.db import InterfaceError, OperationalError
+
+from cities.jobs import job_execute, job_fail, job_requeue
+from cities.jobs import jobs_fail_abandoned as fail_abandoned
+
+TRANSIENT = (OperationalError, InterfaceError)
+
+
+class JobTask(Task):
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+        job_fail(job_id=args[0], message=f"Failed: {exc}")
+
+
+@shared_task(
+    base=JobTask,
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=5,
+)
+def run_job(self, job_id: int) -> None:
+    try:
+        job_execute(job_id=job_id)
+    except SoftTimeLimitExceeded:
+        job_fail(job_id=job_id, message="The job took longer than its time limit.")
+    except TRANSIENT as exc:
+        job_requeue(job_id=job_id)
+        raise self.retry(exc=exc, countdown=min(2**self.request.retries * 5, 300)) from exc
+
+
+@shared_task
+def jobs_fail_abandoned() -> int:
+    return fail_abandoned()

@@ -1,0 +1,15 @@
+"""Model fields shown to readers in English, French and Dutch (English is the fallback)."""
+
+from modeltranslation.translator import TranslationOptions, register
+
+from cities.models import City, Sector
+
+
+@register(City)
+class CityTranslation(TranslationOptions):
+    fields = ("name", "short_name", "summary")
+
+
+@register(Sector)
+class SectorTranslation(TranslationOptions):
+    fields = ("name",)

@@ -1,0 +1,25 @@
+"""The partner API: /api/v1/ (versioned resources), /api/schema/ and /api/docs/."""
+
+from django.urls import include, path
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
+from rest_framework.routers import DefaultRouter
+
+from cities.api import CityViewSet, DistrictViewSet
+
+router = DefaultRouter()
+router.register("cities", CityViewSet, basename="city")
+router.register("districts", DistrictViewSet, basename="district")
+
+app_name = "api"
+
+urlpatterns = [
+    path("v1/", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(urlconf="portal.urls"), name="schema"),
+    # The split view serves its start-up script as a file, so the CSP needs no inline script.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+]

@@ -1,0 +1,26 @@
+from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from portal import health, views
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("api/", include("portal.api_urls")),
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=f"{settings.STATIC_URL}img/favicon.svg", permanent=True),
+    ),
+]
+
+# Pages for people: English at the root, French under /fr/, Dutch under /nl/.
+urlpatterns += i18n_patterns(
+    path("", views.home, name="home"),
+    path("toolkit/", include("toolkit.urls")),
+    path("cities/", include("cities.urls")),
+    path("makers/", include("stakeholders.urls")),
+    prefix_default_language=False,
+)
