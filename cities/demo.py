@@ -203,7 +203,9 @@ def load_geography(report: LoadReport) -> None:
     for slug, facts in CITIES.items():
         rows = rows_by_city[slug]
         outline, shapes = _generate_geography(rows)
-        city = _sync(City, {"slug": slug}, {**facts, "outline": outline, "dataset": dataset}, report)
+        city = _sync(
+            City, {"slug": slug}, {**facts, "outline": outline, "dataset": dataset}, report
+        )
         for row in rows:
             _sync(
                 District,

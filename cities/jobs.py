@@ -63,9 +63,7 @@ def job_enqueue(
     from cities.tasks import run_job  # tasks import this module
 
     spec = job_kind(kind)
-    job = Job.objects.create(
-        kind=kind, params=params or {}, city=city, requested_by=requested_by
-    )
+    job = Job.objects.create(kind=kind, params=params or {}, city=city, requested_by=requested_by)
     transaction.on_commit(lambda: run_job.apply_async(args=[job.pk], queue=spec.queue))
     return job
 

@@ -54,4 +54,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
             logger.warning("health check %s failed: %s", name, exc)
             report[name] = {"ok": False, "error": exc.__class__.__name__}
     ok = all(part["ok"] for part in report.values())
-    return JsonResponse({"status": "ok" if ok else "unavailable", **report}, status=200 if ok else 503)
+    return JsonResponse(
+        {"status": "ok" if ok else "unavailable", **report}, status=200 if ok else 503
+    )

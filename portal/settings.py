@@ -19,7 +19,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 # GDAL must never open VRT files: a VRT can point at any file on the server.
 # Set before GeoDjango first registers GDAL's drivers.
 os.environ["GDAL_SKIP"] = " ".join(
-    sorted({*os.environ.get("GDAL_SKIP", "").split(), "VRT"}),
+    sorted({*os.environ.get("GDAL_SKIP", "").split(), "VRT", "OGR_VRT"}),
 )
 
 env = environ.Env()
@@ -100,6 +100,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "portal.middleware.APILanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -137,7 +138,9 @@ DATABASES = {
     ),
 }
 if DATABASES["default"]["ENGINE"] != "django.contrib.gis.db.backends.postgis":
-    raise ImproperlyConfigured("DATABASE_URL must be a postgis:// URL: PostGIS is the only database.")
+    raise ImproperlyConfigured(
+        "DATABASE_URL must be a postgis:// URL: PostGIS is the only database."
+    )
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DJANGO_CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("DJANGO_TEST_DATABASE", "test_portal")}
@@ -221,7 +224,8 @@ MAP_BASEMAP_URL = env.str(
 ).strip()
 MAP_BASEMAP_ATTRIBUTION = env.str(
     "MAP_BASEMAP_ATTRIBUTION",
-    default='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+    default="&copy; <a href='https://www.openstreetmap.org/copyright'>OpenStreetMap</a>"
+    " contributors",
 )
 
 

@@ -43,6 +43,16 @@ apt_install() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
+# Ask Redis itself (no redis-cli needed): PING must answer +PONG.
+redis_up() {
+  local reply
+  { exec 3<>/dev/tcp/127.0.0.1/6379; } 2>/dev/null || return 1
+  printf 'PING\r\n' >&3
+  IFS= read -r -t 2 reply <&3 || reply=""
+  exec 3>&-
+  [[ $reply == +PONG* ]]
+}
+
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 
 missing=()
@@ -73,6 +83,7 @@ fi
 need_pkg gdal-bin
 need_pkg libgeos-c1v5
 need_pkg gettext
+need_pkg curl
 [ "$want_browser" = 1 ] && need_pkg chromium
 
 if [ "$external" = 0 ]; then
@@ -89,7 +100,7 @@ if [ "$external" = 0 ]; then
     pg_major=$(ls /etc/postgresql | sort -V | tail -n1)
   fi
   need_pkg "postgresql-${pg_major}-postgis-3"
-  redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || command -v redis-server >/dev/null || need_pkg redis-server
+  redis_up || command -v redis-server >/dev/null || need_pkg redis-server
 fi
 
 if [ ${#missing[@]} -gt 0 ]; then
@@ -112,13 +123,29 @@ if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
 fi
 pg_isready -h 127.0.0.1 -p 5432 -q || die "PostgreSQL does not answer on 127.0.0.1:5432"
 
-if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+if ! redis_up; then
   say "starting Redis"
   mkdir -p /var/lib/redis /var/log/redis 2>/dev/null || true
   redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
     --dir /var/lib/redis --logfile /var/log/redis/portal.log
-  for _ in $(seq 20); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 0.5; done
+  for _ in $(seq 20); do redis_up && break; sleep 0.5; done
 fi
-redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || die "Redis does not answer on 127.0.0.1:6379"
+redis_up || die "Redis does not answer on 127.0.0.1:6379"
+
+# The local database: role and database named as in the default DATABASE_URL.
+db_user=${PORTAL_DB_USER:-root}
+db_name=${PORTAL_DB_NAME:-portal}
+if ! psql -h 127.0.0.1 -U "$db_user" -d postgres -Atc 'select 1' >/dev/null 2>&1; then
+  say "creating the PostgreSQL role $db_user"
+  as_root runuser -u postgres -- psql -d postgres -c "CREATE ROLE \"$db_user\" SUPERUSER LOGIN" \
+    || die "could not create the role $db_user; set DATABASE_URL to a database you can use"
+  psql -h 127.0.0.1 -U "$db_user" -d postgres -Atc 'select 1' >/dev/null 2>&1 \
+    || die "PostgreSQL refuses $db_user on 127.0.0.1 (pg_hba.conf); set DATABASE_URL instead"
+fi
+if [ "$(psql -h 127.0.0.1 -U "$db_user" -d postgres -Atc "select 1 from pg_database where datname = '$db_name'")" != 1 ]; then
+  say "creating the database $db_name"
+  createdb -h 127.0.0.1 -U "$db_user" "$db_name"
+fi
+PGOPTIONS='--client-min-messages=warning' psql -h 127.0.0.1 -U "$db_user" -d "$db_name" -qc 'CREATE EXTENSION IF NOT EXISTS postgis' >/dev/null
 
 say "PostgreSQL ${pg_major} with PostGIS, GDAL, Redis$([ "$want_browser" = 1 ] && echo ', Chromium') ready"

@@ -15,7 +15,11 @@ class Command(BaseCommand):
         started = time.monotonic()
         # cities first: the other apps' demo data stands on its cities and sectors.
         names = sorted(
-            (c.name for c in apps.get_app_configs() if c.name in {"cities", "toolkit", "stakeholders"}),
+            (
+                c.name
+                for c in apps.get_app_configs()
+                if c.name in {"cities", "toolkit", "stakeholders"}
+            ),
             key=lambda name: name != "cities",
         )
         for name in names:
@@ -27,4 +31,6 @@ class Command(BaseCommand):
                 continue
             report = module.load()
             self.stdout.write(f"{name}: {report}")
-        self.stdout.write(self.style.SUCCESS(f"Demo data loaded in {time.monotonic() - started:.1f} s"))
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo data loaded in {time.monotonic() - started:.1f} s")
+        )
