@@ -22,13 +22,19 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 
 DEMO_DATASET = {
     "slug": "demo-geography",
-    "name": "Demo geography of the partner cities (synthetic)",
+    "name_en": "Demo geography of the partner cities (synthetic)",
+    "name_fr": "Géographie de démonstration des villes partenaires (synthétique)",
+    "name_nl": "Demogeografie van de partnersteden (synthetisch)",
     "publisher": "Cities of Making portal",
     "licence": "CC0-1.0",
     "source": "District names and approximate centres from public gazetteers; "
     "boundaries generated as Voronoi cells.",
-    "description": "Generated for demonstration. District boundaries are not the "
+    "description_en": "Generated for demonstration. District boundaries are not the "
     "official ones and must not be used for analysis.",
+    "description_fr": "Généré pour la démonstration. Les limites des quartiers ne sont "
+    "pas les limites officielles et ne doivent pas servir à des analyses.",
+    "description_nl": "Gegenereerd ter demonstratie. De districtsgrenzen zijn niet de "
+    "officiële en mogen niet voor analyses worden gebruikt.",
     "quality": Dataset.Quality.SYNTHETIC,
     # Fixed, so that loading again leaves the row untouched.
     "imported_at": datetime(2026, 1, 1, tzinfo=UTC),
@@ -93,7 +99,7 @@ CITIES = {
 }
 
 # Outline: a disc around each centre sized by its nearest neighbour, merged and
-# closed (grown, then shrunk) so neighbouring discs fuse into one shape.
+# closed (grown, then shrunk) so neighbouring discs fuse into one shape, holes filled.
 # Districts: the Voronoi cell of each centre, clipped to that outline.
 # All in EPSG:3035 (metres), rounded to 1e-6 degrees so the output is stable.
 GEOGRAPHY_SQL = """
@@ -105,9 +111,13 @@ WITH pts AS (
          LEAST(GREATEST(0.9 * MIN(ST_Distance(a.p, b.p)), 1500), 6000) AS r
   FROM pts a JOIN pts b ON a.name <> b.name
   GROUP BY a.name, a.p
-), outline AS (
+), grown AS (
   SELECT ST_Buffer(ST_Buffer(ST_Union(ST_Buffer(p, r, 16)), 2000, 16), -2000, 16) AS g
   FROM radii
+), outline AS (
+  -- Keep each part's outer ring only: a city has no holes where discs left a gap.
+  SELECT ST_Union(ST_MakePolygon(ST_ExteriorRing(part.geom))) AS g
+  FROM grown, ST_Dump(grown.g) AS part
 ), cells AS (
   SELECT (ST_Dump(ST_VoronoiPolygons(ST_Collect(p), 0,
                                      ST_Expand((SELECT g FROM outline), 10000)))).geom AS cell

@@ -2,7 +2,7 @@
 
 from modeltranslation.translator import TranslationOptions, register
 
-from cities.models import City, Sector
+from cities.models import City, Dataset, Sector
 
 
 @register(City)
@@ -13,3 +13,8 @@ class CityTranslation(TranslationOptions):
 @register(Sector)
 class SectorTranslation(TranslationOptions):
     fields = ("name",)
+
+
+@register(Dataset)
+class DatasetTranslation(TranslationOptions):
+    fields = ("name", "description")

@@ -5,7 +5,7 @@ import pytest
     ("path", "lang", "heading"),
     [
         ("/", "en", "Keep and grow manufacturing in your city"),
-        ("/fr/", "fr", "Maintenir et développer l&#x27;industrie dans votre ville"),
+        ("/fr/", "fr", "Maintenir et développer l'industrie dans votre ville"),
         ("/nl/", "nl", "Houd de maakindustrie in uw stad en laat haar groeien"),
     ],
 )
