@@ -33,7 +33,8 @@ def test_district_shapes_tile_their_city_without_overlap(demo):
         with connection.cursor() as cursor:
             cursor.execute(
                 """
-                SELECT bool_and(ST_IsValid(d.geom)) AND ST_NRings(c.outline) = ST_NumGeometries(c.outline),
+                SELECT bool_and(ST_IsValid(d.geom))
+                         AND ST_NRings(c.outline) = ST_NumGeometries(c.outline),
                        bool_and(ST_Covers(ST_Buffer(c.outline, 1e-6), d.geom)),
                        sum(d.area_km2), c.area_km2,
                        ST_Area(ST_Transform(ST_Union(d.geom), 3035)) / 1e6
