@@ -65,3 +65,16 @@ def test_pages_send_a_content_security_policy(client, demo):
     csp = client.get("/").headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp
     assert "unsafe-inline" not in csp
+
+
+def test_a_missing_page_is_explained_in_the_visitors_language(client, db):
+    response = client.get("/nl/cities/atlantis/")
+    assert response.status_code == 404
+    assert "Pagina niet gevonden" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_staff_can_open_every_admin_list(admin_client, demo):
+    for model in ("dataset", "city", "district", "sector", "job"):
+        assert admin_client.get(f"/admin/cities/{model}/").status_code == 200, model
+    assert admin_client.get("/admin/stakeholders/user/").status_code == 200

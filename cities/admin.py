@@ -1,0 +1,50 @@
+from django.contrib import admin
+from django.contrib.gis.admin import GISModelAdmin
+from modeltranslation.admin import TranslationAdmin
+
+from cities.models import City, Dataset, District, Job, Sector
+
+
+@admin.register(Dataset)
+class DatasetAdmin(TranslationAdmin):
+    list_display = ["name", "publisher", "quality", "licence", "imported_at"]
+    list_filter = ["quality"]
+    search_fields = ["name", "publisher"]
+    prepopulated_fields = {"slug": ["name_en"]}
+
+
+@admin.register(City)
+class CityAdmin(TranslationAdmin, GISModelAdmin):
+    list_display = ["name", "slug", "country", "area_km2", "dataset"]
+    list_select_related = ["dataset"]
+    readonly_fields = ["area_km2"]
+
+
+@admin.register(District)
+class DistrictAdmin(GISModelAdmin):
+    list_display = ["name", "city", "area_km2", "dataset"]
+    list_filter = ["city"]
+    list_select_related = ["city", "dataset"]
+    search_fields = ["name", "local_names"]
+    readonly_fields = ["area_km2"]
+
+
+@admin.register(Sector)
+class SectorAdmin(TranslationAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    """Read-only: jobs are created by the portal and changed only by their workers."""
+
+    list_display = ["id", "kind", "city", "status", "progress", "message", "created_at"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["city"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
