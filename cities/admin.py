@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.contrib.gis.admin import GISModelAdmin
 from modeltranslation.admin import TranslationAdmin
 
 from cities.models import City, Dataset, District, Job, Sector
@@ -13,20 +12,27 @@ class DatasetAdmin(TranslationAdmin):
     prepopulated_fields = {"slug": ["name_en"]}
 
 
+# Geometries are not edited here: GeoDjango's map widget loads OpenLayers from a
+# CDN with an inline script, which the Content-Security-Policy forbids. They
+# arrive through the demo loader now and the GIS import pipeline later.
+
+
 @admin.register(City)
-class CityAdmin(TranslationAdmin, GISModelAdmin):
+class CityAdmin(TranslationAdmin):
     list_display = ["name", "slug", "country", "area_km2", "dataset"]
     list_select_related = ["dataset"]
     readonly_fields = ["area_km2"]
+    exclude = ["outline"]
 
 
 @admin.register(District)
-class DistrictAdmin(GISModelAdmin):
+class DistrictAdmin(admin.ModelAdmin):
     list_display = ["name", "city", "area_km2", "dataset"]
     list_filter = ["city"]
     list_select_related = ["city", "dataset"]
     search_fields = ["name", "local_names"]
     readonly_fields = ["area_km2"]
+    exclude = ["geom"]
 
 
 @admin.register(Sector)

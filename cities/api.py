@@ -47,6 +47,7 @@ class CityViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = CitySerializer
     lookup_field = "slug"
+    lookup_value_regex = r"[-a-z0-9]+"
     pagination_class = GeoJSONCursorPagination
     filter_backends = []
 
@@ -66,6 +67,7 @@ class DistrictViewSet(viewsets.ReadOnlyModelViewSet):
     """Municipalities, boroughs and districts, as GeoJSON features."""
 
     serializer_class = DistrictSerializer
+    lookup_value_regex = r"[0-9]{1,18}"
     pagination_class = GeoJSONCursorPagination
     filterset_class = DistrictFilter
 

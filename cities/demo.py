@@ -53,7 +53,7 @@ CITIES = {
         "floor space is under pressure from housing; the programme studied the "
         "canal zone around Buda, Cureghem and Drogenbos.",
         "summary_fr": "19 communes et environ 1,2 million d'habitants. Les espaces "
-        "productifs sont sous la pression du logement ; le programme a étudié la "
+        "productifs sont sous la pression du logement ; le programme a étudié la "
         "zone du canal autour de Buda, Cureghem et Drogenbos.",
         "summary_nl": "19 gemeenten en ongeveer 1,2 miljoen inwoners. Productieruimte "
         "staat onder druk van woningbouw; het programma bestudeerde de kanaalzone "
@@ -70,8 +70,8 @@ CITIES = {
         "summary_en": "33 local authorities over about 1,579 km². Manufacturing jobs "
         "fell from 1.5 million in 1960 to about 130,000; most firms are micro-businesses "
         "clustered on Strategic Industrial Locations.",
-        "summary_fr": "33 autorités locales sur environ 1 579 km². L'emploi industriel "
-        "est passé de 1,5 million en 1960 à environ 130 000 ; la plupart des "
+        "summary_fr": "33 autorités locales sur environ 1 579 km². L'emploi industriel "
+        "est passé de 1,5 million en 1960 à environ 130 000 ; la plupart des "
         "entreprises sont des micro-entreprises regroupées sur les zones industrielles "
         "stratégiques.",
         "summary_nl": "33 lokale besturen op ongeveer 1.579 km². Het aantal banen in de "
@@ -90,7 +90,7 @@ CITIES = {
         "order of 90,000 people. The Makers District joins Merwe-Vierhavens (M4H) and "
         "RDM in Heijplaat.",
         "summary_fr": "Deux villes du delta néerlandais autour d'un port qui emploie de "
-        "l'ordre de 90 000 personnes. Le Makers District réunit Merwe-Vierhavens (M4H) "
+        "l'ordre de 90 000 personnes. Le Makers District réunit Merwe-Vierhavens (M4H) "
         "et RDM à Heijplaat.",
         "summary_nl": "Twee steden in de Nederlandse delta rond een haven met zo'n "
         "90.000 banen. Het Makers District verbindt Merwe-Vierhavens (M4H) en RDM in "
@@ -140,17 +140,28 @@ class LoadReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    kept: int = 0  # rows from a real dataset, which demo data never overwrites
 
     def add(self, outcome: str) -> None:
         setattr(self, outcome, getattr(self, outcome) + 1)
 
     def __str__(self) -> str:
-        return f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+        text = f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+        if self.kept:
+            text += f", {self.kept} kept (not demo data)"
+        return text
 
 
 def _sync(model, lookup: dict, values: dict, report: LoadReport):
-    """Create the row, or update only the fields that differ, so a reload writes nothing."""
+    """Create the row, or update only the fields that differ, so a reload writes nothing.
+
+    A row that belongs to another dataset (real data imported over the demo) is
+    left as it is and None is returned.
+    """
     obj = model.objects.filter(**lookup).first()
+    if obj is not None and "dataset" in values and obj.dataset_id != values["dataset"].pk:
+        report.add("kept")
+        return None
     if obj is None:
         obj = model.objects.create(**lookup, **values)
         report.add("created")
@@ -216,6 +227,8 @@ def load_geography(report: LoadReport) -> None:
         city = _sync(
             City, {"slug": slug}, {**facts, "outline": outline, "dataset": dataset}, report
         )
+        if city is None:
+            continue
         for row in rows:
             _sync(
                 District,

@@ -1,8 +1,13 @@
 """Background jobs that people can follow: enqueue, claim, report progress, finish.
 
 A job kind is a function registered here with the queue it runs on. Tasks only
-carry the job's id; the row in the database is the truth about its state, and
-no job is left "running" after its worker died (see `jobs_fail_abandoned`).
+carry the job's id; the row in the database is the truth about its state.
+
+- A job is claimed with a conditional update, so a message delivered twice runs once.
+- A job whose worker died (its heartbeat older than the hard time limit) may be
+  claimed again when Celery re-delivers its message, up to MAX_ATTEMPTS times.
+- `jobs_fail_abandoned` (on beat) fails what nobody will finish, with a reason,
+  so no job stays "queued" or "running" for ever.
 """
 
 import logging
@@ -13,6 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from cities.models import City, Job
@@ -21,6 +27,10 @@ logger = logging.getLogger(__name__)
 
 Progress = Callable[[int, str], None]
 Runner = Callable[[Job, Progress], dict[str, Any]]
+
+MAX_ATTEMPTS = 3
+# How long a queued job may wait for a worker before it is failed.
+QUEUE_PATIENCE = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -34,7 +44,10 @@ _KINDS: dict[str, JobKind] = {}
 
 
 def register_job_kind(name: str, *, queue: str) -> Callable[[Runner], Runner]:
-    """Declare a job kind. Its runner must be idempotent: a job may be delivered twice."""
+    """Declare a job kind. Its runner must be idempotent: a job may run again after a crash."""
+    queues = {q.name for q in settings.CELERY_TASK_QUEUES}
+    if queue not in queues:
+        raise ValueError(f"job kind {name!r}: queue {queue!r} is not one of {sorted(queues)}")
 
     def decorate(run: Runner) -> Runner:
         if name in _KINDS:
@@ -52,6 +65,23 @@ def job_kind(name: str) -> JobKind:
         raise ValueError(f"unknown job kind {name!r}") from None
 
 
+def _stale_before() -> Any:
+    """A running job whose last sign of life is older than this has lost its worker."""
+    return timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+
+
+def _send(job_id: int, queue: str) -> None:
+    from cities.tasks import run_job  # tasks import this module
+
+    try:
+        run_job.apply_async(args=[job_id], queue=queue)
+    except Exception as exc:  # the broker is down: say so on the job rather than lose it
+        logger.exception("could not send job %s to the queue", job_id)
+        job_fail(
+            job_id=job_id, message=f"Could not reach the task queue ({exc.__class__.__name__})."
+        )
+
+
 def job_enqueue(
     *,
     kind: str,
@@ -60,11 +90,9 @@ def job_enqueue(
     requested_by=None,
 ) -> Job:
     """Record a job and send it to its queue once the surrounding transaction commits."""
-    from cities.tasks import run_job  # tasks import this module
-
     spec = job_kind(kind)
     job = Job.objects.create(kind=kind, params=params or {}, city=city, requested_by=requested_by)
-    transaction.on_commit(lambda: run_job.apply_async(args=[job.pk], queue=spec.queue))
+    transaction.on_commit(lambda: _send(job.pk, spec.queue), robust=True)
     return job
 
 
@@ -75,27 +103,37 @@ def job_report_progress(job_id: int, percent: int, message: str = "") -> None:
     )
 
 
+def job_claim(*, job_id: int) -> bool:
+    """Take a job for this worker: a queued one, or a running one whose worker died."""
+    now = timezone.now()
+    claimable = Q(status=Job.Status.QUEUED) | Q(
+        status=Job.Status.RUNNING, heartbeat_at__lt=_stale_before()
+    )
+    claimed = Job.objects.filter(claimable, pk=job_id, attempts__lt=MAX_ATTEMPTS).update(
+        status=Job.Status.RUNNING,
+        attempts=F("attempts") + 1,
+        started_at=now,
+        heartbeat_at=now,
+        progress=0,
+        message="",
+    )
+    return claimed == 1
+
+
 def job_execute(*, job_id: int) -> Job | None:
-    """Claim a queued job and run it. Returns None when another worker got there first.
+    """Claim a job and run it. Returns None when there was nothing to do.
 
     Runners commit their own work (this function holds no transaction), so that
     their progress reports are visible while they run.
     """
-    now = timezone.now()
-    claimed = Job.objects.filter(pk=job_id, status=Job.Status.QUEUED).update(
-        status=Job.Status.RUNNING, started_at=now, heartbeat_at=now, progress=0, message=""
-    )
-    if claimed != 1:
-        logger.info("job %s is not queued any more; skipping", job_id)
+    if not job_claim(job_id=job_id):
+        logger.info("job %s is not claimable (finished, or another worker has it)", job_id)
         return None
     job = Job.objects.select_related("city").get(pk=job_id)
     result = job_kind(job.kind).run(job, lambda pct, msg="": job_report_progress(job_id, pct, msg))
+    now = timezone.now()
     Job.objects.filter(pk=job_id, status=Job.Status.RUNNING).update(
-        status=Job.Status.SUCCEEDED,
-        progress=100,
-        result=result,
-        finished_at=timezone.now(),
-        heartbeat_at=timezone.now(),
+        status=Job.Status.SUCCEEDED, progress=100, result=result, finished_at=now, heartbeat_at=now
     )
     job.refresh_from_db()
     return job
@@ -104,7 +142,9 @@ def job_execute(*, job_id: int) -> Job | None:
 def job_requeue(*, job_id: int) -> None:
     """Put a running job back in the queue before its task is retried (a transient error)."""
     Job.objects.filter(pk=job_id, status=Job.Status.RUNNING).update(
-        status=Job.Status.QUEUED, message="Retrying after a temporary error."
+        status=Job.Status.QUEUED,
+        queued_at=timezone.now(),
+        message="Retrying after a temporary error.",
     )
 
 
@@ -115,20 +155,26 @@ def job_fail(*, job_id: int, message: str) -> None:
 
 
 def jobs_fail_abandoned() -> int:
-    """Fail jobs whose worker is gone, so none stays "running" or "queued" for ever."""
+    """Fail jobs nobody will finish, with a reason, so none stays unfinished for ever."""
     now = timezone.now()
-    hard_limit = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    # Celery re-delivers a lost worker's message after the visibility timeout;
+    # past that (and a margin) without a claim, nobody is coming back for it.
+    redelivery = timedelta(seconds=settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"])
     running = Job.objects.filter(
-        status=Job.Status.RUNNING, heartbeat_at__lt=now - hard_limit - timedelta(minutes=1)
+        Q(attempts__gte=MAX_ATTEMPTS, heartbeat_at__lt=_stale_before())
+        | Q(heartbeat_at__lt=now - redelivery - timedelta(minutes=10)),
+        status=Job.Status.RUNNING,
     ).update(
         status=Job.Status.FAILED,
-        message="The worker stopped while running this job. Start it again.",
+        message="The worker stopped while running this job (it may have run out of time "
+        "or memory). Start it again.",
         finished_at=now,
     )
-    waited = timedelta(seconds=settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"])
-    queued = Job.objects.filter(status=Job.Status.QUEUED, created_at__lt=now - waited).update(
+    queued = Job.objects.filter(
+        status=Job.Status.QUEUED, queued_at__lt=now - QUEUE_PATIENCE
+    ).update(
         status=Job.Status.FAILED,
-        message="No worker picked this job up in time. Is the worker running?",
+        message="No worker picked this job up within a day. Is the worker running?",
         finished_at=now,
     )
     return running + queued

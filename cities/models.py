@@ -10,6 +10,7 @@ from django.contrib.gis.db.models.functions import IsValid
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 METRIC_SRID = 3035
@@ -169,6 +170,8 @@ class Job(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    queued_at = models.DateTimeField(_("queued at"), default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
@@ -178,9 +181,9 @@ class Job(models.Model):
         verbose_name_plural = _("jobs")
         ordering = ["-created_at"]
         indexes = [
-            # jobs_fail_abandoned: unfinished jobs that stopped reporting.
+            # jobs_fail_abandoned: unfinished jobs that stopped reporting or waited too long.
             models.Index(
-                fields=["status", "heartbeat_at"],
+                fields=["status", "heartbeat_at", "queued_at"],
                 name="job_unfinished_idx",
                 condition=models.Q(status__in=["queued", "running"]),
             ),

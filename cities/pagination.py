@@ -1,6 +1,7 @@
 """Keyset pagination for GeoJSON collections (no OFFSET, no COUNT over big tables)."""
 
-from rest_framework.pagination import CursorPagination
+from rest_framework.exceptions import NotFound
+from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.response import Response
 
 
@@ -11,6 +12,19 @@ class GeoJSONCursorPagination(CursorPagination):
     page_size = 100
     page_size_query_param = "limit"
     max_page_size = 1000
+
+    def decode_cursor(self, request) -> Cursor | None:
+        """Reject a cursor whose position is not a row id (a 404, not a database error)."""
+        cursor = super().decode_cursor(request)
+        if cursor is not None and cursor.position is not None:
+            try:
+                position = int(cursor.position)
+            except ValueError:
+                raise NotFound(self.invalid_cursor_message) from None
+            if not 0 <= position < 2**63:
+                raise NotFound(self.invalid_cursor_message)
+            cursor = cursor._replace(position=str(position))
+        return cursor
 
     def get_paginated_response(self, data) -> Response:
         links = []

@@ -2,7 +2,7 @@
 
 from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connection
 
 from cities.jobs import job_execute, job_fail, job_requeue
 from cities.jobs import jobs_fail_abandoned as fail_abandoned
@@ -12,6 +12,8 @@ TRANSIENT = (OperationalError, InterfaceError)
 
 class JobTask(Task):
     def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+        # The failure may have been the connection itself: start from a fresh one.
+        connection.close()
         job_fail(job_id=args[0], message=f"Failed: {exc}")
 
 
@@ -28,6 +30,7 @@ def run_job(self, job_id: int) -> None:
     except SoftTimeLimitExceeded:
         job_fail(job_id=job_id, message="The job took longer than its time limit.")
     except TRANSIENT as exc:
+        connection.close()  # a dropped connection would fail the requeue too
         job_requeue(job_id=job_id)
         raise self.retry(exc=exc, countdown=min(2**self.request.retries * 5, 300)) from exc
 

@@ -1,6 +1,8 @@
 """GET /healthz: is the database (with PostGIS), Redis and a Celery worker answering?"""
 
 import logging
+import threading
+import time
 
 import redis
 from django.conf import settings
@@ -14,6 +16,12 @@ from portal.celery import app as celery_app
 logger = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 1.0
+# One check every few seconds at most, however often it is polled: a Celery ping
+# blocks for up to TIMEOUT_SECONDS, and the web server has few threads.
+REUSE_SECONDS = 5.0
+
+_lock = threading.Lock()
+_last: tuple[float, dict] | None = None
 
 
 def _database() -> dict:
@@ -43,9 +51,7 @@ def _celery() -> dict:
 CHECKS = {"database": _database, "redis": _redis, "celery": _celery}
 
 
-@never_cache
-@require_GET
-def healthz(request: HttpRequest) -> JsonResponse:
+def _check_all() -> dict:
     report = {}
     for name, check in CHECKS.items():
         try:
@@ -53,6 +59,28 @@ def healthz(request: HttpRequest) -> JsonResponse:
         except Exception as exc:  # a health check reports every failure, whatever it is
             logger.warning("health check %s failed: %s", name, exc)
             report[name] = {"ok": False, "error": exc.__class__.__name__}
+    return report
+
+
+def forget() -> None:
+    """Drop the remembered report (tests change the world between two checks)."""
+    global _last
+    with _lock:
+        _last = None
+
+
+def current_report() -> dict:
+    global _last
+    with _lock:
+        if _last is None or time.monotonic() - _last[0] > REUSE_SECONDS:
+            _last = (time.monotonic(), _check_all())
+        return _last[1]
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    report = current_report()
     ok = all(part["ok"] for part in report.values())
     return JsonResponse(
         {"status": "ok" if ok else "unavailable", **report}, status=200 if ok else 503

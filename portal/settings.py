@@ -7,6 +7,7 @@ A value this module does not understand is an error, never a silent default.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from celery.schedules import crontab
@@ -64,8 +65,14 @@ def env_required(name: str, dev_default: str) -> str:
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
 SECRET_KEY = env_required("DJANGO_SECRET_KEY", "insecure-development-key-do-not-use-in-production")
-ALLOWED_HOSTS = env_required("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",")
-CSRF_TRUSTED_ORIGINS = [o for o in env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[]) if o]
+
+
+def env_list(raw: str) -> list[str]:
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+ALLOWED_HOSTS = env_list(env_required("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]"))
+CSRF_TRUSTED_ORIGINS = env_list(os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", ""))
 
 # --- Applications ----------------------------------------------------------
 
@@ -134,7 +141,8 @@ TEMPLATES = [
 
 DATABASES = {
     "default": env.db_url_config(
-        env_required("DATABASE_URL", "postgis://root@127.0.0.1:5432/portal"),
+        # Development: the local server's Unix socket, as the current system user.
+        env_required("DATABASE_URL", "postgis:///portal"),
     ),
 }
 if DATABASES["default"]["ENGINE"] != "django.contrib.gis.db.backends.postgis":
@@ -148,10 +156,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_required("REDIS_URL", "redis://127.0.0.1:6379/0")
 
+
+def redis_database(url: str, number: int) -> str:
+    """The same Redis server as `url`, database `number`."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{number}"))
+
+
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": env.str("CACHE_URL", default=REDIS_URL),
+        # Its own Redis database by default, so clearing the cache never drops queued tasks.
+        "LOCATION": env.str("CACHE_URL", default=redis_database(REDIS_URL, 1)),
         "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="portal"),
         "TIMEOUT": 300,
     },
@@ -262,9 +278,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "portal.throttling.AnonThrottle",
+        "portal.throttling.UserThrottle",
     ],
+    # Clients are told apart by REMOTE_ADDR unless proxies are declared: a forged
+    # X-Forwarded-For must not buy a fresh rate limit.
+    "NUM_PROXIES": env_int("DJANGO_NUM_PROXIES", 0),
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="120/min"),
         "user": env.str("API_THROTTLE_USER", default="600/min"),
@@ -278,7 +297,7 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Cities of Making API",
     "DESCRIPTION": (
-        "Open data on urban manufacturing in Brussels, London and Rotterdam - The Hague: "
+        "Open data on urban manufacturing in Brussels, London and Rotterdam – The Hague: "
         "cities, districts and, as the portal grows, sites, land, statistics, the toolkit "
         "and the maker directory."
     ),
@@ -286,7 +305,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
+    # Reading needs no credentials; tokens arrive with the partner API.
+    "AUTHENTICATION_WHITELIST": [],
 }
 
 # --- Celery ----------------------------------------------------------------------
@@ -320,6 +340,8 @@ CELERY_BEAT_SCHEDULE = {
     "jobs-fail-abandoned": {
         "task": "cities.tasks.jobs_fail_abandoned",
         "schedule": crontab(minute="*/5"),
+        # After an outage, do not run a pile of stale sweeps.
+        "options": {"expires": 240},
     },
 }
 

@@ -89,11 +89,12 @@ need_pkg curl
 if [ "$external" = 0 ]; then
   # PostGIS must match the PostgreSQL major version that is installed (or running).
   pg_major=""
-  if [ -d /etc/postgresql ]; then
-    pg_major=$(ls /etc/postgresql | sort -V | tail -n1)
+  if command -v pg_lsclusters >/dev/null; then
+    # The cluster on the default port is the one the portal will use.
+    pg_major=$(pg_lsclusters -h 2>/dev/null | awk '$3 == 5432 {print $1; exit}')
   fi
-  if [ -z "$pg_major" ] && command -v psql >/dev/null; then
-    pg_major=$(psql -h 127.0.0.1 -U "${PGUSER:-root}" -d postgres -Atc 'show server_version_num' 2>/dev/null | cut -c1-2 || true)
+  if [ -z "$pg_major" ] && [ -d /etc/postgresql ]; then
+    pg_major=$(ls /etc/postgresql | sort -V | tail -n1)
   fi
   if [ -z "$pg_major" ]; then
     apt_install postgresql
@@ -112,40 +113,44 @@ installed "$lib" || apt_install "$lib"
 [ "$external" = 1 ] && { say "DATABASE_URL and REDIS_URL are set: using them, starting nothing"; exit 0; }
 
 # Start PostgreSQL and Redis when they do not answer.
-if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
+if ! pg_isready -q 2>/dev/null; then
   say "starting PostgreSQL ${pg_major}"
   if command -v pg_ctlcluster >/dev/null; then
     as_root pg_ctlcluster --skip-systemctl-redirect "$pg_major" main start || die "could not start PostgreSQL ${pg_major}"
   else
     die "PostgreSQL is not running on 127.0.0.1:5432"
   fi
-  for _ in $(seq 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
+  for _ in $(seq 30); do pg_isready -q && break; sleep 1; done
 fi
-pg_isready -h 127.0.0.1 -p 5432 -q || die "PostgreSQL does not answer on 127.0.0.1:5432"
+pg_isready -q || die "PostgreSQL does not answer on its local socket"
 
 if ! redis_up; then
   say "starting Redis"
-  mkdir -p /var/lib/redis /var/log/redis 2>/dev/null || true
-  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
+  as_root mkdir -p /var/lib/redis /var/log/redis
+  as_root redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
     --dir /var/lib/redis --logfile /var/log/redis/portal.log
   for _ in $(seq 20); do redis_up && break; sleep 0.5; done
 fi
 redis_up || die "Redis does not answer on 127.0.0.1:6379"
 
-# The local database: role and database named as in the default DATABASE_URL.
-db_user=${PORTAL_DB_USER:-root}
-db_name=${PORTAL_DB_NAME:-portal}
-if ! psql -h 127.0.0.1 -U "$db_user" -d postgres -Atc 'select 1' >/dev/null 2>&1; then
+# The local database, as the default DATABASE_URL (postgis:///portal) reaches it:
+# over the Unix socket as the current system user, which Debian's default
+# pg_hba.conf lets in ("peer") with no password. -w: never prompt for one.
+db_user=$(id -un)
+db_name=portal
+if ! psql -w -d postgres -Atc 'select 1' >/dev/null 2>&1; then
+  if [ "$(as_root runuser -u postgres -- psql -w -d postgres -Atc "select 1 from pg_roles where rolname = '$db_user'")" = 1 ]; then
+    die "PostgreSQL refuses the role $db_user over its socket (pg_hba.conf); set DATABASE_URL instead"
+  fi
+  # Superuser, because Django creates the postgis extension in each test database.
   say "creating the PostgreSQL role $db_user"
-  as_root runuser -u postgres -- psql -d postgres -c "CREATE ROLE \"$db_user\" SUPERUSER LOGIN" \
+  as_root runuser -u postgres -- createuser --superuser "$db_user" \
     || die "could not create the role $db_user; set DATABASE_URL to a database you can use"
-  psql -h 127.0.0.1 -U "$db_user" -d postgres -Atc 'select 1' >/dev/null 2>&1 \
-    || die "PostgreSQL refuses $db_user on 127.0.0.1 (pg_hba.conf); set DATABASE_URL instead"
 fi
-if [ "$(psql -h 127.0.0.1 -U "$db_user" -d postgres -Atc "select 1 from pg_database where datname = '$db_name'")" != 1 ]; then
+if [ "$(psql -w -d postgres -Atc "select 1 from pg_database where datname = '$db_name'")" != 1 ]; then
   say "creating the database $db_name"
-  createdb -h 127.0.0.1 -U "$db_user" "$db_name"
+  createdb -w "$db_name"
 fi
-PGOPTIONS='--client-min-messages=warning' psql -h 127.0.0.1 -U "$db_user" -d "$db_name" -qc 'CREATE EXTENSION IF NOT EXISTS postgis' >/dev/null
+PGOPTIONS='--client-min-messages=warning' psql -w -d "$db_name" -qc 'CREATE EXTENSION IF NOT EXISTS postgis' >/dev/null
 
 say "PostgreSQL ${pg_major} with PostGIS, GDAL, Redis$([ "$want_browser" = 1 ] && echo ', Chromium') ready"

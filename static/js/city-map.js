@@ -4,7 +4,12 @@
   var el = document.getElementById("city-map");
   if (!el || typeof L === "undefined") { return; }
 
-  var map = L.map(el, { scrollWheelZoom: false, zoomSnap: 0.25 });
+  var map = L.map(el, { scrollWheelZoom: false, zoomSnap: 0.25, zoomControl: false });
+  L.control.zoom({
+    zoomInTitle: el.dataset.labelZoomIn || "Zoom in",
+    zoomOutTitle: el.dataset.labelZoomOut || "Zoom out"
+  }).addTo(map);
+  map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
   if (el.dataset.basemapUrl) {
     L.tileLayer(el.dataset.basemapUrl, {
       maxZoom: 19,
@@ -38,11 +43,21 @@
             popup.appendChild(document.createTextNode(areaLabel + ": " + numberFormat.format(p.area_km2) + " km²"));
           }
           shape.bindPopup(popup);
-          shape.bindTooltip(p.name, { sticky: true });
+          // Leaflet treats a string as HTML: hand it an element with plain text.
+          var label = document.createElement("span");
+          label.textContent = p.name;
+          shape.bindTooltip(label, { sticky: true });
           shape.on("mouseover", function () { shape.setStyle(hover); });
           shape.on("mouseout", function () { layer.resetStyle(shape); });
+          shape.on("popupopen", function () { shape.closeTooltip(); });
         }
       }).addTo(map);
+      // The shapes are for pointers; keyboard and screen-reader users get the
+      // table below (linked from "Skip the map"), not 30 unnamed tab stops.
+      layer.eachLayer(function (shape) {
+        var node = shape.getElement();
+        if (node) { node.setAttribute("tabindex", "-1"); node.setAttribute("aria-hidden", "true"); }
+      });
       el.dataset.featureCount = String(collection.features.length);
       if (collection.features.length) { map.fitBounds(layer.getBounds(), { padding: [12, 12] }); }
       el.classList.add("is-loaded");

@@ -73,3 +73,21 @@ def test_the_api_documentation_is_served_from_this_site(client, db):
     html = client.get("/api/docs/").content.decode()
     assert "swagger-ui" in html
     assert "cdn" not in html.lower()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/cities/%00/",
+        "/api/v1/districts/%00/",
+        "/api/v1/districts/99999999999999999999999/",
+        "/api/v1/districts/?cursor=cD1hYmM%3D",  # p=abc
+        "/api/v1/districts/?cursor=cD0xZTk5OQ%3D%3D",  # p=1e999
+        "/api/v1/districts/?cursor=not-base64",
+        "/api/v1/districts/?city=%00",
+        "/api/v1/districts/?limit=-1",
+    ],
+)
+def test_odd_input_gets_a_4xx_or_an_empty_answer_never_a_500(client, db, path):
+    response = client.get(path)
+    assert response.status_code in (200, 400, 404), response.status_code

@@ -4,6 +4,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from cities.models import City, District, Sector
+from tests.factories import DatasetFactory, square
 
 
 def _row_versions() -> list[tuple]:
@@ -66,3 +67,19 @@ def test_loading_again_changes_nothing(demo):
     call_command("load_demo", stdout=out)
     assert "0 created, 0 updated" in out.getvalue()
     assert _row_versions() == before
+
+
+def test_it_never_overwrites_a_city_imported_from_real_data(demo):
+    real = DatasetFactory(quality="official", name="Official boundaries")
+    brussels = City.objects.get(slug="brussels")
+    brussels.dataset = real
+    brussels.outline = square(4.3, 50.8, 0.1)
+    brussels.save()
+
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+
+    brussels.refresh_from_db()
+    assert brussels.dataset == real
+    assert brussels.outline.equals_exact(square(4.3, 50.8, 0.1), 1e-9)
+    assert "1 kept (not demo data)" in out.getvalue()

@@ -3,7 +3,15 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from cities.jobs import job_execute, job_fail, jobs_fail_abandoned
+from cities.jobs import (
+    MAX_ATTEMPTS,
+    QUEUE_PATIENCE,
+    job_claim,
+    job_execute,
+    job_fail,
+    jobs_fail_abandoned,
+    register_job_kind,
+)
 from cities.models import Job
 from tests.factories import CityFactory, DistrictFactory
 
@@ -44,13 +52,52 @@ def test_a_failed_job_is_not_run_again(city):
     assert (job.status, job.message) == (Job.Status.FAILED, "Failed: boom")
 
 
-def test_a_job_whose_worker_died_is_failed_with_a_reason(city, settings):
-    long_ago = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 120)
-    dead = Job.objects.create(kind="city_areas", city=city, status=Job.Status.RUNNING)
-    Job.objects.filter(pk=dead.pk).update(heartbeat_at=long_ago)
-    alive = Job.objects.create(
-        kind="city_areas", city=city, status=Job.Status.RUNNING, heartbeat_at=timezone.now()
+def _age(job: Job, **fields) -> None:
+    Job.objects.filter(pk=job.pk).update(**fields)
+
+
+def test_a_job_whose_worker_died_is_claimed_again_when_its_message_comes_back(city, settings):
+    job = Job.objects.create(kind="city_areas", city=city)
+    assert job_claim(job_id=job.pk)
+    # The worker died mid-run: no sign of life for longer than the hard time limit.
+    _age(
+        job, heartbeat_at=timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 120)
     )
+
+    assert job_execute(job_id=job.pk) is not None
+
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == (Job.Status.SUCCEEDED, 2)
+
+
+def test_a_running_job_with_a_live_worker_is_not_claimed_twice(city):
+    job = Job.objects.create(kind="city_areas", city=city)
+    assert job_claim(job_id=job.pk)
+    assert not job_claim(job_id=job.pk)
+
+
+def test_a_job_that_keeps_killing_its_worker_is_failed_after_three_attempts(city, settings):
+    job = Job.objects.create(kind="city_areas", city=city)
+    dead = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 120)
+    for _ in range(MAX_ATTEMPTS):
+        assert job_claim(job_id=job.pk)
+        _age(job, heartbeat_at=dead)
+    assert not job_claim(job_id=job.pk)
+
+    assert jobs_fail_abandoned() == 1
+
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED
+    assert "worker stopped" in job.message
+
+
+def test_a_job_whose_message_never_came_back_is_failed_with_a_reason(city, settings):
+    redelivery = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    dead = Job.objects.create(kind="city_areas", city=city)
+    job_claim(job_id=dead.pk)
+    _age(dead, heartbeat_at=timezone.now() - timedelta(seconds=redelivery + 15 * 60))
+    alive = Job.objects.create(kind="city_areas", city=city)
+    job_claim(job_id=alive.pk)
 
     assert jobs_fail_abandoned() == 1
 
@@ -61,13 +108,20 @@ def test_a_job_whose_worker_died_is_failed_with_a_reason(city, settings):
     assert alive.status == Job.Status.RUNNING
 
 
-def test_a_job_nobody_picked_up_is_failed_with_a_reason(city, settings):
-    waited = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] + 60
-    job = Job.objects.create(kind="city_areas", city=city)
-    Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(seconds=waited))
+def test_a_job_nobody_picked_up_within_a_day_is_failed_with_a_reason(city):
+    waiting = Job.objects.create(kind="city_areas", city=city)
+    _age(waiting, queued_at=timezone.now() - QUEUE_PATIENCE - timedelta(minutes=1))
+    fresh = Job.objects.create(kind="city_areas", city=city)
 
     assert jobs_fail_abandoned() == 1
 
-    job.refresh_from_db()
-    assert job.status == Job.Status.FAILED
-    assert "Is the worker running?" in job.message
+    waiting.refresh_from_db()
+    fresh.refresh_from_db()
+    assert waiting.status == Job.Status.FAILED
+    assert "Is the worker running?" in waiting.message
+    assert fresh.status == Job.Status.QUEUED
+
+
+def test_a_job_kind_must_name_a_queue_a_worker_listens_on():
+    with pytest.raises(ValueError, match="not one of"):
+        register_job_kind("nowhere", queue="no-such-queue")

@@ -1,7 +1,15 @@
 import pytest
 from celery.contrib.testing.worker import start_worker
 
+from portal import health
 from portal.celery import app
+
+
+@pytest.fixture(autouse=True)
+def _fresh_report():
+    health.forget()
+    yield
+    health.forget()
 
 
 @pytest.mark.django_db
@@ -39,3 +47,10 @@ def test_it_is_healthy_with_a_running_worker(client):
     body = response.json()
     assert body["status"] == "ok"
     assert len(body["celery"]["workers"]) == 1
+
+
+@pytest.mark.django_db
+def test_polling_it_often_runs_the_checks_once_every_few_seconds(client, settings):
+    first = client.get("/healthz").json()
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # would fail if checked again now
+    assert client.get("/healthz").json() == first

@@ -78,3 +78,13 @@ def test_staff_can_open_every_admin_list(admin_client, demo):
     for model in ("dataset", "city", "district", "sector", "job"):
         assert admin_client.get(f"/admin/cities/{model}/").status_code == 200, model
     assert admin_client.get("/admin/stakeholders/user/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_staff_can_open_a_city_and_a_district_in_the_admin(admin_client, demo):
+    from cities.models import City, District
+
+    city = City.objects.get(slug="london")
+    district = District.objects.filter(city=city).first()
+    assert admin_client.get(f"/admin/cities/city/{city.pk}/change/").status_code == 200
+    assert admin_client.get(f"/admin/cities/district/{district.pk}/change/").status_code == 200

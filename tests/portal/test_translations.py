@@ -50,3 +50,21 @@ def test_every_string_in_the_code_is_translated(fresh_catalogues, language):
     stats = _statistics(fresh_catalogues / language / "LC_MESSAGES" / "django.po")
     assert "untranslated" not in stats, f"run `make messages` and translate: {stats}"
     assert "fuzzy" not in stats, f"review the fuzzy entries: {stats}"
+
+
+@pytest.mark.parametrize("language", ["fr", "nl"])
+def test_translations_add_no_markup_or_quotes(language, tmp_path):
+    """Translated text is not escaped (it may sit in an attribute): it must not bring `"<>&`."""
+    import gettext
+
+    mo = tmp_path / "django.mo"
+    po = ROOT / "locale" / language / "LC_MESSAGES" / "django.po"
+    subprocess.run(["msgfmt", "-o", str(mo), str(po)], check=True)
+    with mo.open("rb") as fh:
+        catalog = gettext.GNUTranslations(fh)._catalog
+    for msgid, msgstr in catalog.items():
+        source = msgid[0] if isinstance(msgid, tuple) else msgid
+        if not source:
+            continue  # the catalogue's header
+        for char in '"<>&':
+            assert msgstr.count(char) <= source.count(char), (language, source, msgstr)
