@@ -2,7 +2,7 @@
 
 from modeltranslation.translator import TranslationOptions, register
 
-from cities.models import City, Dataset, Sector
+from cities.models import City, ContextLayer, Dataset, MaterialCategory, Sector
 
 
 @register(City)
@@ -18,3 +18,13 @@ class SectorTranslation(TranslationOptions):
 @register(Dataset)
 class DatasetTranslation(TranslationOptions):
     fields = ("name", "description")
+
+
+@register(MaterialCategory)
+class MaterialCategoryTranslation(TranslationOptions):
+    fields = ("name",)
+
+
+@register(ContextLayer)
+class ContextLayerTranslation(TranslationOptions):
+    fields = ("name",)

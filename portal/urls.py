@@ -4,12 +4,14 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from cities.views import tile
 from portal import health, views
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/", include("portal.api_urls")),
+    path("tiles/<slug:layer>/<int:z>/<int:x>/<int:y>.pbf", tile, name="tile"),
     path(
         "favicon.ico",
         RedirectView.as_view(url=f"{settings.STATIC_URL}img/favicon.svg", permanent=True),

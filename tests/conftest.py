@@ -4,9 +4,23 @@ import pytest
 from django.core.management import call_command
 
 
-@pytest.fixture
-def demo(db):
-    """The three partner cities with their districts, as `make run` loads them."""
+def load_demo_data() -> str:
     out = io.StringIO()
     call_command("load_demo", stdout=out)
     return out.getvalue()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The demo data, loaded and committed once for the whole run (as after `make run`).
+
+    Each test still runs in a transaction that is rolled back; tests that need
+    committed data of their own use `transactional_db` and flush afterwards.
+    """
+    with django_db_blocker.unblock():
+        load_demo_data()
+
+
+@pytest.fixture
+def demo(db):
+    """Marks a test that reads the demo data (three cities, their maps and statistics)."""

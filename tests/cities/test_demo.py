@@ -11,7 +11,12 @@ def _row_versions() -> list[tuple]:
     """A row's ctid moves whenever it is written (even inside the test's transaction)."""
     rows = []
     with connection.cursor() as cursor:
-        for table in ("cities_dataset", "cities_city", "cities_district", "cities_sector"):
+        for table in (
+            "cities_dataset", "cities_city", "cities_district", "cities_sector",
+            "cities_zoningcategory", "cities_landzone", "cities_site", "cities_indicator",
+            "cities_materialcategory", "cities_materialflow", "cities_contextlayer",
+            "cities_contextfeature",
+        ):  # fmt: skip
             cursor.execute(f"SELECT ctid::text FROM {table} ORDER BY 1")
             rows.append((table, cursor.fetchall()))
     return rows

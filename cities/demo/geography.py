@@ -6,19 +6,15 @@ around the centres, clipped to an outline grown from the centres. Everything is
 filed under one dataset labelled synthetic, and loading twice changes nothing.
 """
 
-import csv
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
 from django.db import connection, transaction
 from django.utils.text import slugify
 
+from cities.demo.sync import LoadReport, read_csv, sync
 from cities.models import City, Dataset, District, Sector
 from cities.services import city_refresh_areas
-
-DATA_DIR = Path(__file__).resolve().parent / "data"
 
 DEMO_DATASET = {
     "slug": "demo-geography",
@@ -135,59 +131,6 @@ ORDER BY pts.name
 """
 
 
-@dataclass
-class LoadReport:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    kept: int = 0  # rows from a real dataset, which demo data never overwrites
-
-    def add(self, outcome: str) -> None:
-        setattr(self, outcome, getattr(self, outcome) + 1)
-
-    def __str__(self) -> str:
-        text = f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
-        if self.kept:
-            text += f", {self.kept} kept (not demo data)"
-        return text
-
-
-def _sync(model, lookup: dict, values: dict, report: LoadReport):
-    """Create the row, or update only the fields that differ, so a reload writes nothing.
-
-    A row that belongs to another dataset (real data imported over the demo) is
-    left as it is and None is returned.
-    """
-    obj = model.objects.filter(**lookup).first()
-    if obj is not None and "dataset" in values and obj.dataset_id != values["dataset"].pk:
-        report.add("kept")
-        return None
-    if obj is None:
-        obj = model.objects.create(**lookup, **values)
-        report.add("created")
-        return obj
-    changed = [name for name, value in values.items() if not _same(getattr(obj, name), value)]
-    if changed:
-        for name in changed:
-            setattr(obj, name, values[name])
-        obj.save(update_fields=changed)
-        report.add("updated")
-    else:
-        report.add("unchanged")
-    return obj
-
-
-def _same(current, wanted) -> bool:
-    if isinstance(wanted, GEOSGeometry):
-        return current is not None and current.equals_exact(wanted, tolerance=1e-9)
-    return current == wanted
-
-
-def _read_csv(name: str) -> list[dict[str, str]]:
-    with open(DATA_DIR / name, newline="", encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
-
-
 def _generate_geography(rows: list[dict[str, str]]) -> tuple[MultiPolygon, dict[str, MultiPolygon]]:
     params = {
         "names": [r["district"] for r in rows],
@@ -204,8 +147,8 @@ def _generate_geography(rows: list[dict[str, str]]) -> tuple[MultiPolygon, dict[
 
 @transaction.atomic
 def load_sectors(report: LoadReport) -> None:
-    for row in _read_csv("nace_manufacturing.csv"):
-        _sync(
+    for row in read_csv("nace_manufacturing.csv"):
+        sync(
             Sector,
             {"code": int(row["code"])},
             {"name_en": row["name_en"], "name_fr": row["name_fr"], "name_nl": row["name_nl"]},
@@ -216,21 +159,19 @@ def load_sectors(report: LoadReport) -> None:
 @transaction.atomic
 def load_geography(report: LoadReport) -> None:
     values = {k: v for k, v in DEMO_DATASET.items() if k != "slug"}
-    dataset = _sync(Dataset, {"slug": DEMO_DATASET["slug"]}, values, report)
+    dataset = sync(Dataset, {"slug": DEMO_DATASET["slug"]}, values, report)
     rows_by_city: dict[str, list[dict[str, str]]] = {}
-    for row in _read_csv("districts.csv"):
+    for row in read_csv("districts.csv"):
         rows_by_city.setdefault(row["city"], []).append(row)
 
     for slug, facts in CITIES.items():
         rows = rows_by_city[slug]
         outline, shapes = _generate_geography(rows)
-        city = _sync(
-            City, {"slug": slug}, {**facts, "outline": outline, "dataset": dataset}, report
-        )
+        city = sync(City, {"slug": slug}, {**facts, "outline": outline, "dataset": dataset}, report)
         if city is None:
             continue
         for row in rows:
-            _sync(
+            sync(
                 District,
                 {"city": city, "slug": slugify(row["district"])},
                 {
@@ -242,11 +183,3 @@ def load_geography(report: LoadReport) -> None:
                 report,
             )
         city_refresh_areas(city=city)
-
-
-def load() -> LoadReport:
-    """Entry point for `manage.py load_demo`."""
-    report = LoadReport()
-    load_sectors(report)
-    load_geography(report)
-    return report

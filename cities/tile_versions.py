@@ -1,0 +1,31 @@
+"""A version per map layer, part of every cached tile's key: bump it and old tiles are gone.
+
+The version lives in the cache itself. A missing version (a flushed or evicted
+cache) is replaced by a new unique one, never by an old number, so a stale
+tile can never be served under it.
+"""
+
+import time
+
+from django.core.cache import cache
+from django.db import transaction
+
+_KEY = "tiles:version:{layer}"
+
+
+def _fresh() -> str:
+    return f"{time.time_ns():x}"
+
+
+def layer_version(layer: str) -> str:
+    key = _KEY.format(layer=layer)
+    version = cache.get(key)
+    if version is None:
+        cache.add(key, _fresh(), timeout=None)
+        version = cache.get(key)
+    return version
+
+
+def bump_layer_version(layer: str) -> None:
+    """Call inside the transaction that changed the layer's data: applied once it commits."""
+    transaction.on_commit(lambda: cache.set(_KEY.format(layer=layer), _fresh(), timeout=None))

@@ -1,0 +1,164 @@
+"""Vector tiles (Mapbox Vector Tile) built by PostGIS with ST_AsMVT, cached in Redis.
+
+Each layer filters on its indexed EPSG:3857 column with `&& ST_TileEnvelope`
+(the indexed column is never transformed in the predicate), clips with
+ST_AsMVTGeom and keeps its attributes to the few the map needs. Sites are
+thinned by zoom: below MAX_TILE_DETAIL_ZOOM a tile draws only the sites whose
+`min_zoom` allows it (see cities/generation.py), which bounds every tile's size.
+"""
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db import connection
+from django.http import QueryDict
+from django.utils.translation import gettext as _
+
+from cities.models import MAX_TILE_DETAIL_ZOOM, THINNED_ZOOMS
+from cities.tile_versions import layer_version
+
+MAX_ZOOM = 22
+EXTENT = 4096
+BUFFER = 64
+TILE_CACHE_SECONDS = 24 * 3600
+# Below the first thinned zoom a tile may span several cities: cap its sites.
+OVERVIEW_SITE_LIMIT = 10_000
+ZONE_YEARS = (2009, 2019)
+
+
+class TileRequestError(ValueError):
+    """Bad tile coordinates or filters: a 400 with this message."""
+
+
+@dataclass(frozen=True)
+class TileQuery:
+    sql: str
+    params: dict
+    # The filters as understood (normalised), part of the cache key.
+    filters: str = ""
+
+
+def _sectors(query: QueryDict) -> list[int] | None:
+    raw = query.get("sector", "").strip()
+    if not raw:
+        return None
+    try:
+        codes = sorted({int(part) for part in raw.split(",") if part.strip()})
+    except ValueError:
+        raise TileRequestError(
+            _("sector must be NACE division numbers, e.g. 25 or 10,25.")
+        ) from None
+    if not codes or not all(10 <= code <= 33 for code in codes):
+        raise TileRequestError(_("sector must be NACE manufacturing divisions from 10 to 33."))
+    return codes
+
+
+def _zone_year(query: QueryDict) -> int:
+    raw = query.get("year", str(ZONE_YEARS[-1]))
+    if raw not in {str(year) for year in ZONE_YEARS}:
+        years = ", ".join(str(year) for year in ZONE_YEARS)
+        raise TileRequestError(_("year must be one of %(years)s.") % {"years": years})
+    return int(raw)
+
+
+def sites_tile(z: int, x: int, y: int, query: QueryDict) -> TileQuery:
+    sectors = _sectors(query)
+    if z >= MAX_TILE_DETAIL_ZOOM:
+        thinning, limit = "", ""
+    else:
+        # A literal level, so the planner can use that level's partial index.
+        level = max(z, THINNED_ZOOMS.start)
+        thinning = f"AND s.min_zoom <= {level:d}"
+        limit = f"LIMIT {OVERVIEW_SITE_LIMIT:d}" if z < THINNED_ZOOMS.start else ""
+    sector_filter = "AND s.sector_id = ANY(%(sectors)s)" if sectors else ""
+    sql = f"""
+SELECT ST_AsMVT(t.*, 'sites', {EXTENT}, 'geom', 'id') FROM (
+  SELECT s.id, s.sector_id AS sector,
+         ST_AsMVTGeom(s.geom_3857, ST_TileEnvelope(%(z)s, %(x)s, %(y)s), {EXTENT}, {BUFFER}, true)
+           AS geom
+  FROM cities_site s
+  WHERE s.geom_3857 && ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => {BUFFER / EXTENT})
+    AND s.year_closed IS NULL {thinning} {sector_filter}
+  {limit}
+) AS t
+"""  # noqa: S608 (only numbers computed here)
+    filters = "sector=" + ",".join(map(str, sectors)) if sectors else ""
+    return TileQuery(sql, {"z": z, "x": x, "y": y, "sectors": sectors}, filters)
+
+
+def zones_tile(z: int, x: int, y: int, query: QueryDict) -> TileQuery:
+    sql = f"""
+SELECT ST_AsMVT(t.*, 'zones', {EXTENT}, 'geom', 'id') FROM (
+  SELECT l.id, c.code AS category, l.protection,
+         ST_AsMVTGeom(l.geom_3857, ST_TileEnvelope(%(z)s, %(x)s, %(y)s), {EXTENT}, {BUFFER}, true)
+           AS geom
+  FROM cities_landzone l JOIN cities_zoningcategory c ON c.id = l.category_id
+  WHERE l.geom_3857 && ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AND l.reference_year = %(year)s
+) AS t
+"""  # noqa: S608
+    year = _zone_year(query)
+    return TileQuery(sql, {"z": z, "x": x, "y": y, "year": year}, f"year={year}")
+
+
+def districts_tile(z: int, x: int, y: int, query: QueryDict) -> TileQuery:
+    sql = f"""
+SELECT ST_AsMVT(t.*, 'districts', {EXTENT}, 'geom', 'id') FROM (
+  SELECT d.id, d.name,
+         ST_AsMVTGeom(d.geom_3857, ST_TileEnvelope(%(z)s, %(x)s, %(y)s), {EXTENT}, {BUFFER}, true)
+           AS geom
+  FROM cities_district d
+  WHERE d.geom_3857 && ST_TileEnvelope(%(z)s, %(x)s, %(y)s)
+) AS t
+"""  # noqa: S608
+    return TileQuery(sql, {"z": z, "x": x, "y": y})
+
+
+LAYERS: dict[str, Callable[[int, int, int, QueryDict], TileQuery]] = {
+    "sites": sites_tile,
+    "zones": zones_tile,
+    "districts": districts_tile,
+}
+
+
+def check_coordinates(z: int, x: int, y: int) -> None:
+    if not 0 <= z <= MAX_ZOOM:
+        raise TileRequestError(_("z must be between 0 and %(max)s.") % {"max": MAX_ZOOM})
+    if not (0 <= x < 2**z and 0 <= y < 2**z):
+        raise TileRequestError(_("x and y must be between 0 and 2^z - 1."))
+
+
+def tile_query(layer: str, z: int, x: int, y: int, query: QueryDict) -> TileQuery:
+    """The SQL that builds one tile (raises KeyError for an unknown layer)."""
+    builder = LAYERS[layer]
+    check_coordinates(z, x, y)
+    return builder(z, x, y, query)
+
+
+def render_tile(tile: TileQuery) -> bytes:
+    with connection.cursor() as cursor:
+        cursor.execute(tile.sql, tile.params)
+        return bytes(cursor.fetchone()[0] or b"")
+
+
+@dataclass(frozen=True)
+class Tile:
+    data: bytes | None  # None when the client's copy is current (If-None-Match)
+    etag: str
+
+
+def cached_tile(
+    layer: str, z: int, x: int, y: int, query: QueryDict, if_none_match: str | None = None
+) -> Tile:
+    """A tile from the cache, or built and stored; its ETag follows the layer's data version."""
+    tile = tile_query(layer, z, x, y, query)  # validates before anything is cached
+    key = f"tile:{layer}:{layer_version(layer)}:{z}/{x}/{y}:{tile.filters}"
+    etag = '"' + hashlib.blake2s(key.encode(), digest_size=12).hexdigest() + '"'
+    if if_none_match == etag:
+        return Tile(None, etag)
+    data = cache.get(key)
+    if data is None:
+        data = render_tile(tile)
+        cache.set(key, data, TILE_CACHE_SECONDS)
+    return Tile(data, etag)
