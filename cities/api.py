@@ -1,12 +1,21 @@
-"""Read API for cities and districts (GeoJSON)."""
+"""Read API for the spatial base: cities, districts, sectors, sites, land, statistics, flows."""
+
+import json
 
 import django_filters
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from cities.models import City, Dataset, District
+from cities.bbox import BBoxError, parse_bbox
+from cities.models import City, Dataset, District, Indicator, LandZone, MaterialFlow, Sector, Site
 from cities.pagination import GeoJSONCursorPagination
-from cities.selectors import city_list, district_list
+from cities.selectors import city_list, district_list, site_page
 
 
 class DatasetSerializer(serializers.ModelSerializer):
@@ -73,3 +82,251 @@ class DistrictViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return district_list()
+
+
+# ---- Sectors -----------------------------------------------------------------------
+
+
+class SectorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Sector
+        fields = ["code", "name"]
+
+
+class SectorViewSet(viewsets.ReadOnlyModelViewSet):
+    """NACE Rev.2 manufacturing divisions (10-33), named in the asked language."""
+
+    serializer_class = SectorSerializer
+    queryset = Sector.objects.order_by("code")
+    pagination_class = None
+    filter_backends = []
+
+
+# ---- Sites: GeoJSON pages built by PostGIS ------------------------------------------
+
+
+class SiteFilterSerializer(serializers.Serializer):
+    city = serializers.SlugField(required=False, help_text="City identifier, e.g. brussels.")
+    bbox = serializers.CharField(required=False, help_text="minLon,minLat,maxLon,maxLat (WGS84).")
+    sector = serializers.CharField(required=False, help_text="NACE divisions, e.g. 25 or 10,25.")
+    active_in = serializers.IntegerField(
+        required=False, min_value=1800, max_value=2100, help_text="Only sites open in this year."
+    )
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=100)
+    after = serializers.IntegerField(
+        required=False, min_value=0, default=0, help_text="Keyset cursor: the last id seen."
+    )
+
+    def validate_bbox(self, value: str):
+        try:
+            return parse_bbox(value)
+        except BBoxError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
+    def validate_sector(self, value: str) -> list[int]:
+        try:
+            codes = sorted({int(part) for part in value.split(",") if part.strip()})
+        except ValueError:
+            raise serializers.ValidationError(
+                "Give NACE division numbers, e.g. 25 or 10,25."
+            ) from None
+        if not codes or not all(10 <= code <= 33 for code in codes):
+            raise serializers.ValidationError("NACE manufacturing divisions run from 10 to 33.")
+        return codes
+
+
+class SiteDetailSerializer(GeoFeatureModelSerializer):
+    sector = SectorSerializer(read_only=True)
+    city = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    dataset = DatasetSerializer(read_only=True)
+
+    class Meta:
+        model = Site
+        geo_field = "geom"
+        fields = [
+            "id", "external_id", "name", "city", "sector", "employees", "floor_area_m2",
+            "year_opened", "year_closed", "address", "dataset",
+        ]  # fmt: skip
+
+
+class SiteViewSet(viewsets.ReadOnlyModelViewSet):
+    """Manufacturing sites as GeoJSON, paged by id (keyset): follow the `next` link."""
+
+    serializer_class = SiteDetailSerializer
+    lookup_value_regex = r"[0-9]{1,18}"
+    filter_backends = []
+    pagination_class = None
+
+    def get_queryset(self):
+        return Site.objects.select_related("sector", "city", "dataset")
+
+    @extend_schema(
+        parameters=[SiteFilterSerializer],
+        responses={(200, "application/geo+json"): OpenApiTypes.OBJECT},
+    )
+    def list(self, request: Request, *args, **kwargs) -> HttpResponse:
+        filters = SiteFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        page = site_page(**filters.validated_data)
+        links = []
+        if page.next_after is not None:
+            query = request.query_params.copy()
+            query["after"] = str(page.next_after)
+            links.append(
+                {
+                    "rel": "next",
+                    "type": "application/geo+json",
+                    "href": request.build_absolute_uri(f"{request.path}?{query.urlencode()}"),
+                }
+            )
+        body = (
+            '{"type": "FeatureCollection", "features": ' + page.features
+            + f', "numberReturned": {page.count}, "links": {json.dumps(links)}}}'
+        )  # fmt: skip
+        return HttpResponse(body, content_type="application/geo+json")
+
+
+# ---- Industrial land -------------------------------------------------------------------
+
+
+class LandZoneSerializer(GeoFeatureModelSerializer):
+    city = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    dataset = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = LandZone
+        geo_field = "geom"
+        fields = ["id", "city", "name", "category", "protection", "reference_year", "dataset"]
+
+
+class LandZoneFilter(django_filters.FilterSet):
+    city = django_filters.CharFilter(field_name="city__slug", label="City identifier")
+    year = django_filters.NumberFilter(field_name="reference_year", label="Reference year")
+    category = django_filters.CharFilter(field_name="category__code", label="Zoning category code")
+
+    class Meta:
+        model = LandZone
+        fields = ["city", "year", "category"]
+
+
+class LandZoneViewSet(viewsets.ReadOnlyModelViewSet):
+    """Industrial and productive land by reference year, as GeoJSON."""
+
+    serializer_class = LandZoneSerializer
+    pagination_class = GeoJSONCursorPagination
+    filterset_class = LandZoneFilter
+    lookup_value_regex = r"[0-9]{1,18}"
+
+    def get_queryset(self):
+        return LandZone.objects.select_related("city", "category", "dataset")
+
+
+# ---- Indicators -------------------------------------------------------------------------
+
+
+class IndicatorSerializer(serializers.ModelSerializer):
+    city = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    district = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    district_id = serializers.IntegerField(read_only=True, allow_null=True)
+    sector = serializers.IntegerField(source="sector_id", read_only=True, allow_null=True)
+    dataset = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Indicator
+        fields = [
+            "id", "city", "district", "district_id", "key", "sector", "year", "value", "unit",
+            "dataset",
+        ]  # fmt: skip
+
+
+class IndicatorFilter(django_filters.FilterSet):
+    city = django_filters.CharFilter(field_name="city__slug", label="City identifier")
+    district = django_filters.CharFilter(
+        method="filter_district",
+        label="District identifier; `all` for every district, `total` for city totals",
+    )
+    key = django_filters.ChoiceFilter(choices=Indicator.Key.choices)
+    year = django_filters.NumberFilter()
+    sector = django_filters.CharFilter(
+        method="filter_sector", label="NACE division, or `total` for all manufacturing"
+    )
+
+    class Meta:
+        model = Indicator
+        fields = ["city", "district", "key", "year", "sector"]
+
+    def filter_district(self, queryset, name, value):
+        if value == "all":
+            return queryset.filter(district__isnull=False)
+        if value == "total":
+            return queryset.filter(district__isnull=True)
+        return queryset.filter(district__slug=value)
+
+    def filter_sector(self, queryset, name, value):
+        if value == "total":
+            return queryset.filter(sector__isnull=True)
+        if not value.isdigit():
+            raise ValidationError({"sector": "Give a NACE division (10-33) or `total`."})
+        return queryset.filter(sector_id=int(value))
+
+
+class IndicatorPagination(CursorPagination):
+    ordering = "pk"
+    page_size = 100
+    page_size_query_param = "limit"
+    max_page_size = 1000
+
+
+class IndicatorViewSet(viewsets.ReadOnlyModelViewSet):
+    """Statistics by district (or city total), indicator, sector and year."""
+
+    serializer_class = IndicatorSerializer
+    pagination_class = IndicatorPagination
+    filterset_class = IndicatorFilter
+    lookup_value_regex = r"[0-9]{1,18}"
+
+    def get_queryset(self):
+        return Indicator.objects.select_related("city", "district", "dataset")
+
+
+# ---- Material flows -------------------------------------------------------------------------
+
+
+class MaterialFlowSerializer(serializers.ModelSerializer):
+    city = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    material = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    origin_district = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    destination_district = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    dataset = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = MaterialFlow
+        fields = [
+            "id", "city", "year", "material", "origin_district", "origin_activity",
+            "destination_district", "destination_activity", "tonnes", "dataset",
+        ]  # fmt: skip
+
+
+class MaterialFlowFilter(django_filters.FilterSet):
+    city = django_filters.CharFilter(field_name="city__slug", label="City identifier")
+    year = django_filters.NumberFilter()
+    material = django_filters.CharFilter(field_name="material__code", label="Material code")
+
+    class Meta:
+        model = MaterialFlow
+        fields = ["city", "year", "material"]
+
+
+class MaterialFlowViewSet(viewsets.ReadOnlyModelViewSet):
+    """Tonnes a year of each material between districts and activities."""
+
+    serializer_class = MaterialFlowSerializer
+    pagination_class = IndicatorPagination
+    filterset_class = MaterialFlowFilter
+    lookup_value_regex = r"[0-9]{1,18}"
+
+    def get_queryset(self):
+        return MaterialFlow.objects.select_related(
+            "city", "material", "origin_district", "destination_district", "dataset"
+        )

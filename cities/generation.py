@@ -168,6 +168,8 @@ def sites_generate(
             },
         )
         created = cursor.rowcount
+        # Fresh statistics, or the planner would take a million new rows for a few hundred.
+        cursor.execute("ANALYZE cities_site")
     thinned = sites_thin(city=city)
     return GenerationReport(created=created, thinned=thinned)
 

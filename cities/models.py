@@ -276,7 +276,9 @@ class Site(models.Model):
             ),
         ]
         indexes = [
-            # API: sites of a city page by id (keyset), optionally one sector.
+            # API: a city's sites page by id (keyset: city_id = ? AND id > ? ORDER BY id).
+            models.Index(fields=["city", "id"], name="site_city_keyset_idx"),
+            # API and statistics: one city's sites of some sectors.
             models.Index(fields=["city", "sector", "id"], name="site_city_sector_idx"),
             # Tiles at full detail: geom_3857 && ST_TileEnvelope(z, x, y).
             GistIndex(fields=["geom_3857"], name="site_geom_3857_gist"),

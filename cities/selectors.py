@@ -1,9 +1,22 @@
-"""Reads of the spatial base: querysets and SQL-built GeoJSON."""
+"""Reads of the spatial base: querysets and the figures the city pages show."""
+
+from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Count, QuerySet
+from django.utils.translation import gettext as _
 
-from cities.models import City, District
+from cities.models import (
+    City,
+    ContextLayer,
+    Dataset,
+    District,
+    Indicator,
+    LandZone,
+    MaterialFlow,
+    Sector,
+    Site,
+)
 
 
 def city_list() -> QuerySet[City]:
@@ -22,26 +35,175 @@ def district_list(*, city: City | None = None) -> QuerySet[District]:
     return qs
 
 
-# The whole layer as one FeatureCollection, assembled by PostGIS (json_agg), not
-# by serialising model instances. Coordinates to 6 decimals (about 10 cm).
-_DISTRICTS_GEOJSON_SQL = """
-SELECT json_build_object(
-  'type', 'FeatureCollection',
-  'features', COALESCE(json_agg(ST_AsGeoJSON(f.*, 'geom', 6)::json ORDER BY f.name), '[]'::json)
-)::text
-FROM (
-  SELECT d.id, d.slug, d.name, round(d.area_km2::numeric, 2) AS area_km2, d.geom
-  FROM cities_district d
-  WHERE d.city_id = %(city)s
-    AND (%(west)s::float8 IS NULL
-         OR d.geom && ST_MakeEnvelope(%(west)s, %(south)s, %(east)s, %(north)s, 4326))
-) AS f
+def indicator_series(*, city: City, key: str, top: int = 6) -> dict:
+    """City totals of an indicator by year for its `top` sectors (the rest summed as other)."""
+    rows = list(
+        Indicator.objects.filter(city=city, key=key, district__isnull=True, sector__isnull=False)
+        .values_list("year", "sector_id", "value")
+        .order_by("year")
+    )
+    if not rows:
+        return {"years": [], "series": []}
+    last_year = max(year for year, _, _ in rows)
+    latest = sorted(((v, s) for y, s, v in rows if y == last_year), reverse=True)
+    leaders = [sector for _, sector in latest[:top]]
+    years = sorted({year for year, _, _ in rows})
+    names = dict(Sector.objects.filter(code__in=leaders).values_list("code", "name"))
+    values: dict[object, dict[int, float]] = {}
+    for year, sector, value in rows:
+        group = sector if sector in leaders else "other"
+        values.setdefault(group, {}).setdefault(year, 0.0)
+        values[group][year] += value
+    series = [
+        {"label": f"{code} {names[code]}", "values": [values[code].get(y, 0) for y in years]}
+        for code in leaders
+    ]
+    if "other" in values:
+        series.append(
+            {"label": str(_("Other sectors")), "values": [values["other"].get(y, 0) for y in years]}
+        )
+    return {"years": years, "series": series}
+
+
+def indicator_by_district(*, city: City, key: str, year: int | None = None) -> dict:
+    """An indicator's total per district in a year (the latest by default), largest first."""
+    qs = Indicator.objects.filter(city=city, key=key, district__isnull=False, sector__isnull=True)
+    if year is None:
+        year = qs.order_by("-year").values_list("year", flat=True).first()
+    rows = qs.filter(year=year).values_list("district__name", "value").order_by("-value")
+    return {"year": year, "rows": [{"district": name, "value": value} for name, value in rows]}
+
+
+def indicator_years(*, city: City) -> list[int]:
+    return list(
+        Indicator.objects.filter(city=city)
+        .values_list("year", flat=True)
+        .distinct()
+        .order_by("year")
+    )
+
+
+def flow_years(*, city: City) -> list[int]:
+    return list(
+        MaterialFlow.objects.filter(city=city)
+        .values_list("year", flat=True)
+        .distinct()
+        .order_by("-year")
+    )
+
+
+def zone_years(*, city: City) -> list[int]:
+    return list(
+        LandZone.objects.filter(city=city)
+        .values_list("reference_year", flat=True)
+        .distinct()
+        .order_by("reference_year")
+    )
+
+
+def zone_area_by_year(*, city: City) -> list[dict]:
+    """Hectares of industrial land per reference year."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT reference_year, sum(ST_Area(geom::geography)) / 1e4
+            FROM cities_landzone WHERE city_id = %s
+            GROUP BY 1 ORDER BY 1
+            """,
+            [city.pk],
+        )
+        return [{"year": year, "hectares": round(ha, 1)} for year, ha in cursor.fetchall()]
+
+
+def context_layers(*, city: City) -> QuerySet[ContextLayer]:
+    return ContextLayer.objects.filter(city=city).select_related("dataset").order_by("slug")
+
+
+def city_totals(*, city: City) -> dict:
+    """Each indicator's latest city-wide total, with its change since the first year."""
+    rows = (
+        Indicator.objects.filter(city=city, district__isnull=True, sector__isnull=True)
+        .values_list("key", "year", "value")
+        .order_by("key", "year")
+    )
+    totals: dict[str, dict] = {}
+    for key, year, value in rows:
+        entry = totals.setdefault(key, {"since": year, "start": value})
+        entry.update(year=year, value=value)
+    for entry in totals.values():
+        start = entry["start"]
+        entry["change"] = round((entry["value"] - start) / start * 100, 1) if start else None
+    return totals
+
+
+def city_datasets(*, city: City) -> list[Dataset]:
+    """Every dataset behind what the city page shows, for the sources list."""
+    ids = {city.dataset_id}
+    for model in (District, LandZone, Site, Indicator, MaterialFlow, ContextLayer):
+        ids.update(model.objects.filter(city=city).values_list("dataset_id", flat=True).distinct())
+    return list(Dataset.objects.filter(pk__in=ids).order_by("name"))
+
+
+@dataclass(frozen=True)
+class SitePage:
+    features: str  # a JSON array, built by PostGIS
+    count: int
+    next_after: int | None
+
+
+# One page of sites by id (keyset: no OFFSET), its features built in SQL. One
+# row more than the page is read to know whether another page follows; the
+# primary key's index gives the rows in order, so only those rows are read.
+_SITE_PAGE_SQL = """
+WITH page AS (
+  SELECT s.id, s.external_id, s.name, c.slug AS city, s.sector_id AS sector, s.employees,
+         s.floor_area_m2, s.year_opened, s.year_closed, d.slug AS dataset, s.geom
+  FROM cities_site s
+  JOIN cities_city c ON c.id = s.city_id
+  JOIN cities_dataset d ON d.id = s.dataset_id
+  WHERE s.id > %(after)s {filters}
+  ORDER BY s.id
+  LIMIT %(limit)s + 1
+), last AS (
+  SELECT max(id) AS id FROM (SELECT id FROM page ORDER BY id LIMIT %(limit)s) AS first_rows
+)
+SELECT COALESCE(json_agg(ST_AsGeoJSON(page.*, 'geom', 6)::json ORDER BY page.id)
+                FILTER (WHERE page.id <= last.id), '[]')::text,
+       count(page.id) FILTER (WHERE page.id <= last.id),
+       count(page.id) > %(limit)s,
+       last.id
+FROM last LEFT JOIN page ON true
+GROUP BY last.id
 """
 
 
-def districts_geojson(*, city: City, bbox: tuple[float, float, float, float] | None = None) -> str:
+def site_page(
+    *,
+    city: str | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+    sector: list[int] | None = None,
+    active_in: int | None = None,
+    limit: int = 100,
+    after: int = 0,
+) -> SitePage:
+    filters, params = [], {"after": after, "limit": limit}
+    if city:
+        # A subquery, so the planner walks the primary key and checks the city per row.
+        filters.append("AND s.city_id = (SELECT id FROM cities_city WHERE slug = %(city)s)")
+        params["city"] = city
+    if bbox:
+        filters.append("AND s.geom && ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326)")
+        params.update(zip(("w", "s", "e", "n"), bbox, strict=True))
+    if sector:
+        filters.append("AND s.sector_id = ANY(%(sector)s)")
+        params["sector"] = sector
+    if active_in is not None:
+        filters.append(
+            "AND (s.year_opened IS NULL OR s.year_opened <= %(year)s)"
+            " AND (s.year_closed IS NULL OR s.year_closed > %(year)s)"
+        )
+        params["year"] = active_in
     with connection.cursor() as cursor:
-        west, south, east, north = bbox or (None, None, None, None)
-        params = {"city": city.pk, "west": west, "south": south, "east": east, "north": north}
-        cursor.execute(_DISTRICTS_GEOJSON_SQL, params)
-        return cursor.fetchone()[0]
+        cursor.execute(_SITE_PAGE_SQL.format(filters=" ".join(filters)), params)
+        features, count, more, last_id = cursor.fetchone()
+    return SitePage(features=features, count=count, next_after=last_id if more else None)

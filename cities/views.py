@@ -1,44 +1,199 @@
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from cities import selectors
 from cities.bbox import BBoxError, parse_bbox
-from cities.models import City
-from cities.selectors import city_list, district_list, districts_geojson
+from cities.geojson import (
+    context_geojson,
+    districts_geojson,
+    flow_links,
+    flows_geojson,
+    zones_geojson,
+    zones_lost_geojson,
+)
+from cities.models import City, ContextLayer, Indicator, Sector
+from cities.sector_groups import sector_groups
 from cities.tiles import LAYERS, TileRequestError, cached_tile
 
 
 @require_GET
 def city_index(request: HttpRequest) -> HttpResponse:
-    return render(request, "cities/city_list.html", {"cities": city_list()})
+    return render(request, "cities/city_list.html", {"cities": selectors.city_list()})
 
 
 @require_GET
 def city_detail(request: HttpRequest, slug: str) -> HttpResponse:
     city = get_object_or_404(City.objects.select_related("dataset").defer("outline"), slug=slug)
+    jobs = selectors.indicator_series(city=city, key=Indicator.Key.JOBS)
+    firms = selectors.indicator_by_district(city=city, key=Indicator.Key.FIRMS)
+    land = selectors.zone_area_by_year(city=city)
+    flow_years = selectors.flow_years(city=city)
+    flow_year = flow_years[0] if flow_years else None
+    links = flow_links(city=city, year=flow_year) if flow_year else []
+    totals = selectors.city_totals(city=city)
+    layers = list(selectors.context_layers(city=city))
     context = {
         "city": city,
-        "districts": district_list(city=city).defer("geom"),
-        "datasets": {city.dataset},
-        "basemap_url": settings.MAP_BASEMAP_URL,
-        "basemap_attribution": settings.MAP_BASEMAP_ATTRIBUTION,
+        "districts": selectors.district_list(city=city).defer("geom", "geom_3857"),
+        "datasets": selectors.city_datasets(city=city),
+        "totals": totals,
+        "land": land,
+        "land_change": _change(land[0]["hectares"], land[-1]["hectares"])
+        if len(land) > 1
+        else None,
+        "jobs": jobs,
+        "jobs_rows": _transpose(jobs),
+        "firms": firms,
+        "flow_year": flow_year,
+        "links": links,
+        "zone_years": [row["year"] for row in land],
+        "indicator_keys": Indicator.Key.choices,
+        "indicator_years": selectors.indicator_years(city=city),
+        "sectors": Sector.objects.order_by("code"),
+        "context_layers": layers,
+        "map_config": {
+            "city": city.slug,
+            "districts": reverse("cities:districts-geojson", kwargs={"slug": city.slug}),
+            "zones": reverse("cities:zones-geojson", kwargs={"slug": city.slug}),
+            "zonesLost": reverse("cities:zones-lost-geojson", kwargs={"slug": city.slug}),
+            "context": {
+                layer.slug: {
+                    "name": layer.name,
+                    "url": reverse(
+                        "cities:context-geojson", kwargs={"slug": city.slug, "layer": layer.slug}
+                    ),
+                }
+                for layer in layers
+            },
+            "siteTiles": "/tiles/sites/{z}/{x}/{y}.pbf",
+            "siteApi": "/api/v1/sites/",
+            "indicatorApi": "/api/v1/indicators/",
+            "zoneYears": [row["year"] for row in land],
+            "sectorGroups": sector_groups(),
+            "basemap": settings.MAP_BASEMAP_URL,
+            "basemapAttribution": settings.MAP_BASEMAP_ATTRIBUTION,
+        },
+        "chart_data": {"jobs": jobs, "firms": firms, "links": links},
+        "map_labels": _map_labels(),
     }
     return render(request, "cities/city_detail.html", context)
 
 
-@require_GET
-def city_districts_geojson(request: HttpRequest, slug: str) -> HttpResponse:
-    city = get_object_or_404(City.objects.only("pk"), slug=slug)
-    try:
-        bbox = parse_bbox(request.GET.get("bbox"))
-    except BBoxError as exc:
-        return JsonResponse({"detail": str(exc)}, status=400)
-    response = HttpResponse(
-        districts_geojson(city=city, bbox=bbox), content_type="application/geo+json"
-    )
+def _map_labels() -> dict[str, str]:
+    """Words the map's script shows, in the page's language."""
+    return {
+        "districts": _("Districts"),
+        "sites": _("Manufacturing sites"),
+        "land": _("Industrial land"),
+        "lost": _("Land lost since %(year)s"),
+        "area": _("Area"),
+        "hectares": _("Hectares"),
+        "category": _("Zoning"),
+        "protection": _("Protection"),
+        "sector": _("Sector"),
+        "employees": _("Employees"),
+        "floorArea": _("Floor area"),
+        "opened": _("Opened"),
+        "noData": _("No data"),
+        "legendSites": _("Sites by sector"),
+        "zoomIn": _("Zoom in"),
+        "zoomOut": _("Zoom out"),
+        "loading": _("Loading…"),
+        "error": _("The map could not be loaded. The tables below give the same figures."),
+        "synthetic": _("Synthetic"),
+        "jobs": _("Manufacturing jobs"),
+        "firms": _("Firms"),
+        "tonnes": _("tonnes a year"),
+        "sectorGroups": _("Sector groups"),
+    }
+
+
+def _change(before: float, after: float) -> float | None:
+    return round((after - before) / before * 100, 1) if before else None
+
+
+def _transpose(series: dict) -> list[dict]:
+    """Rows of a year each, for the table that mirrors a chart."""
+    return [
+        {"year": year, "values": [s["values"][i] for s in series["series"]]}
+        for i, year in enumerate(series["years"])
+    ]
+
+
+def _bbox_or_400(request: HttpRequest):
+    return parse_bbox(request.GET.get("bbox"))
+
+
+def _geojson(text: str) -> HttpResponse:
+    response = HttpResponse(text, content_type="application/geo+json")
     response["Cache-Control"] = "public, max-age=300"
     return response
+
+
+def _city(slug: str) -> City:
+    return get_object_or_404(City.objects.only("pk", "slug"), slug=slug)
+
+
+@require_GET
+def city_districts_geojson(request: HttpRequest, slug: str) -> HttpResponse:
+    city = _city(slug)
+    try:
+        bbox = _bbox_or_400(request)
+    except BBoxError as exc:
+        return JsonResponse({"detail": str(exc)}, status=400)
+    return _geojson(districts_geojson(city=city, bbox=bbox))
+
+
+@require_GET
+def city_zones_geojson(request: HttpRequest, slug: str) -> HttpResponse:
+    city = _city(slug)
+    try:
+        bbox = _bbox_or_400(request)
+        year = int(request.GET.get("year", "2019"))
+    except (BBoxError, ValueError) as exc:
+        return JsonResponse({"detail": str(exc) or "year must be a whole number"}, status=400)
+    return _geojson(zones_geojson(city=city, year=year, bbox=bbox))
+
+
+@require_GET
+def city_zones_lost_geojson(request: HttpRequest, slug: str) -> HttpResponse:
+    city = _city(slug)
+    years = selectors.zone_years(city=city)
+    try:
+        bbox = _bbox_or_400(request)
+    except BBoxError as exc:
+        return JsonResponse({"detail": str(exc)}, status=400)
+    if len(years) < 2:
+        return _geojson('{"type": "FeatureCollection", "features": []}')
+    return _geojson(zones_lost_geojson(city=city, since=years[0], until=years[-1], bbox=bbox))
+
+
+@require_GET
+def city_flows_geojson(request: HttpRequest, slug: str) -> HttpResponse:
+    city = _city(slug)
+    years = selectors.flow_years(city=city)
+    try:
+        bbox = _bbox_or_400(request)
+        year = int(request.GET.get("year", years[0] if years else 0))
+    except (BBoxError, ValueError) as exc:
+        return JsonResponse({"detail": str(exc) or "year must be a whole number"}, status=400)
+    return _geojson(flows_geojson(city=city, year=year, bbox=bbox))
+
+
+@require_GET
+def city_context_geojson(request: HttpRequest, slug: str, layer: str) -> HttpResponse:
+    city = _city(slug)
+    if not ContextLayer.objects.filter(city=city, slug=layer).exists():
+        raise Http404("unknown layer")
+    try:
+        bbox = _bbox_or_400(request)
+    except BBoxError as exc:
+        return JsonResponse({"detail": str(exc)}, status=400)
+    return _geojson(context_geojson(city=city, layer=layer, bbox=bbox))
 
 
 @require_GET

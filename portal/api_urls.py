@@ -7,11 +7,24 @@ from drf_spectacular.views import (
 )
 from rest_framework.routers import DefaultRouter
 
-from cities.api import CityViewSet, DistrictViewSet
+from cities.api import (
+    CityViewSet,
+    DistrictViewSet,
+    IndicatorViewSet,
+    LandZoneViewSet,
+    MaterialFlowViewSet,
+    SectorViewSet,
+    SiteViewSet,
+)
 
 router = DefaultRouter()
 router.register("cities", CityViewSet, basename="city")
 router.register("districts", DistrictViewSet, basename="district")
+router.register("sectors", SectorViewSet, basename="sector")
+router.register("sites", SiteViewSet, basename="site")
+router.register("zones", LandZoneViewSet, basename="zone")
+router.register("indicators", IndicatorViewSet, basename="indicator")
+router.register("flows", MaterialFlowViewSet, basename="flow")
 
 app_name = "api"
 

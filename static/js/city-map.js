@@ -1,73 +1,390 @@
-// City page map: the city's districts from the SQL-built GeoJSON endpoint.
+// City map: districts as a choropleth, manufacturing sites as vector tiles,
+// industrial land by year and what was lost, context layers. The view and the
+// active layers live in the address bar, so a view can be shared.
 (function () {
   "use strict";
   var el = document.getElementById("city-map");
-  if (!el || typeof L === "undefined") { return; }
+  var configNode = document.getElementById("map-config");
+  if (!el || !configNode || typeof L === "undefined") { return; }
+  var config = JSON.parse(configNode.textContent);
+  var labels = JSON.parse(document.getElementById("map-labels").textContent);
+  var form = document.getElementById("map-controls");
+  var lang = document.documentElement.lang;
+  var fmt = new Intl.NumberFormat(lang, { maximumFractionDigits: 1 });
 
-  var map = L.map(el, { scrollWheelZoom: false, zoomSnap: 0.25, zoomControl: false });
-  L.control.zoom({
-    zoomInTitle: el.dataset.labelZoomIn || "Zoom in",
-    zoomOutTitle: el.dataset.labelZoomOut || "Zoom out"
-  }).addTo(map);
+  // ---- State kept in the URL ------------------------------------------------
+  var params = new URLSearchParams(window.location.search);
+  var state = {
+    layers: (params.get("layers") || "districts,sites,land").split(",").filter(Boolean),
+    ind: params.get("ind") || form.elements.ind.value,
+    ind_year: params.get("ind_year") || form.elements.ind_year.value,
+    ind_sector: params.get("ind_sector") || "total",
+    sector: params.get("sector") || "",
+    land: params.get("land") || String(config.zoneYears[config.zoneYears.length - 1] || ""),
+    view: params.get("map") || ""
+  };
+  function setSelect(name, value) {
+    var field = form.elements[name];
+    if (!field) { return; }
+    if (field.length !== undefined && field.tagName !== "SELECT") {
+      Array.prototype.forEach.call(field, function (radio) { radio.checked = radio.value === value; });
+    } else if (Array.prototype.some.call(field.options, function (o) { return o.value === value; })) {
+      field.value = value;
+    }
+  }
+  ["ind", "ind_year", "ind_sector", "sector", "land"].forEach(function (name) { setSelect(name, state[name]); });
+
+  function writeUrl() {
+    var center = map.getCenter();
+    var out = new URLSearchParams();
+    out.set("layers", state.layers.join(","));
+    ["ind", "ind_year", "ind_sector", "sector", "land"].forEach(function (name) {
+      if (state[name]) { out.set(name, state[name]); }
+    });
+    out.set("map", [map.getZoom(), center.lat.toFixed(5), center.lng.toFixed(5)].join("/"));
+    window.history.replaceState(null, "", window.location.pathname + "?" + out.toString() + window.location.hash);
+  }
+
+  // ---- Map --------------------------------------------------------------------
+  var map = L.map(el, { scrollWheelZoom: false, zoomSnap: 0.5, zoomControl: false, maxZoom: 18 });
+  L.control.zoom({ zoomInTitle: labels.zoomIn, zoomOutTitle: labels.zoomOut }).addTo(map);
   map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
-  if (el.dataset.basemapUrl) {
-    L.tileLayer(el.dataset.basemapUrl, {
-      maxZoom: 19,
-      attribution: el.dataset.basemapAttribution || ""
-    }).addTo(map);
+  if (config.basemap) {
+    L.tileLayer(config.basemap, { maxZoom: 19, attribution: config.basemapAttribution }).addTo(map);
   }
   map.on("focus", function () { map.scrollWheelZoom.enable(); });
   map.on("blur", function () { map.scrollWheelZoom.disable(); });
+  map.createPane("land").style.zIndex = 450;
+  map.createPane("sites").style.zIndex = 460;
 
-  var base = { color: "#0b2a4a", weight: 1.5, fillColor: "#1a4f8b", fillOpacity: 0.18 };
-  var hover = { weight: 3, fillOpacity: 0.38 };
-  var areaLabel = el.dataset.labelArea || "Area";
-  var numberFormat = new Intl.NumberFormat(document.documentElement.lang, { maximumFractionDigits: 1 });
-
-  fetch(el.dataset.geojsonUrl, { headers: { Accept: "application/geo+json" } })
-    .then(function (response) {
-      if (!response.ok) { throw new Error("HTTP " + response.status); }
+  function getJSON(url) {
+    return fetch(url, { headers: { Accept: "application/json" } }).then(function (response) {
+      if (!response.ok) { throw new Error("HTTP " + response.status + " " + url); }
       return response.json();
-    })
-    .then(function (collection) {
-      var layer = L.geoJSON(collection, {
-        style: function () { return base; },
-        onEachFeature: function (feature, shape) {
-          var p = feature.properties;
-          var popup = document.createElement("div");
-          var title = document.createElement("strong");
-          title.textContent = p.name;
-          popup.appendChild(title);
-          if (p.area_km2 !== null) {
-            popup.appendChild(document.createElement("br"));
-            popup.appendChild(document.createTextNode(areaLabel + ": " + numberFormat.format(p.area_km2) + " km²"));
-          }
-          shape.bindPopup(popup);
-          // Leaflet treats a string as HTML: hand it an element with plain text.
-          var label = document.createElement("span");
-          label.textContent = p.name;
-          shape.bindTooltip(label, { sticky: true });
-          shape.on("mouseover", function () { shape.setStyle(hover); });
-          shape.on("mouseout", function () { layer.resetStyle(shape); });
-          shape.on("popupopen", function () { shape.closeTooltip(); });
-        }
-      }).addTo(map);
-      // The shapes are for pointers; keyboard and screen-reader users get the
-      // table below (linked from "Skip the map"), not 30 unnamed tab stops.
-      layer.eachLayer(function (shape) {
-        var node = shape.getElement();
-        if (node) { node.setAttribute("tabindex", "-1"); node.setAttribute("aria-hidden", "true"); }
-      });
-      el.dataset.featureCount = String(collection.features.length);
-      if (collection.features.length) { map.fitBounds(layer.getBounds(), { padding: [12, 12] }); }
-      el.classList.add("is-loaded");
-    })
-    .catch(function (error) {
-      el.classList.add("has-error");
-      el.setAttribute("aria-busy", "false");
-      var note = document.createElement("p");
-      note.className = "map-error";
-      note.textContent = (el.dataset.labelError || "The map could not be loaded.") + " (" + error.message + ")";
-      el.parentNode.insertBefore(note, el.nextSibling);
     });
+  }
+  function hideFromKeyboard(layer) {
+    // Shapes are for pointers; keyboard users have the tables below (see "Skip the map").
+    layer.eachLayer(function (shape) {
+      var node = shape.getElement && shape.getElement();
+      if (node) { node.setAttribute("tabindex", "-1"); node.setAttribute("aria-hidden", "true"); }
+    });
+  }
+  function textNode(tag, text) { var n = document.createElement(tag); n.textContent = text; return n; }
+  function popupTable(title, rows) {
+    var box = document.createElement("div");
+    box.appendChild(textNode("strong", title));
+    var dl = document.createElement("dl");
+    dl.className = "popup-facts";
+    rows.forEach(function (row) {
+      if (row[1] === null || row[1] === undefined || row[1] === "") { return; }
+      dl.appendChild(textNode("dt", row[0]));
+      dl.appendChild(textNode("dd", row[1]));
+    });
+    box.appendChild(dl);
+    return box;
+  }
+
+  // ---- Districts: choropleth of an indicator ---------------------------------
+  var BLUES = ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"];
+  var districtValues = {};
+  var breaks = [];
+  function classify(value) {
+    if (value === undefined || value === null) { return "#f2f2f2"; }
+    for (var i = 0; i < breaks.length; i++) { if (value <= breaks[i]) { return BLUES[i]; } }
+    return BLUES[BLUES.length - 1];
+  }
+  var districts = L.geoJSON(null, {
+    style: function (feature) {
+      return { color: "#0b2a4a", weight: 1.2, fillColor: classify(districtValues[feature.properties.id]), fillOpacity: 0.55 };
+    },
+    onEachFeature: function (feature, shape) {
+      var label = document.createElement("span");
+      label.textContent = feature.properties.name;
+      shape.bindTooltip(label, { sticky: true });
+      shape.on("click", function () {
+        var value = districtValues[feature.properties.id];
+        shape.bindPopup(popupTable(feature.properties.name, [
+          [currentIndicatorLabel(), value === undefined ? labels.noData : fmt.format(value)],
+          [labels.area, fmt.format(feature.properties.area_km2) + " km²"]
+        ])).openPopup();
+      });
+      shape.on("popupopen", function () { shape.closeTooltip(); });
+    }
+  });
+  function currentIndicatorLabel() {
+    var select = form.elements.ind;
+    return select.options[select.selectedIndex].text + ", " + state.ind_year;
+  }
+  function loadChoropleth() {
+    var url = config.indicatorApi + "?city=" + encodeURIComponent(config.city) +
+      "&key=" + encodeURIComponent(state.ind) + "&year=" + encodeURIComponent(state.ind_year) +
+      "&sector=" + encodeURIComponent(state.ind_sector) + "&district=all&limit=1000";
+    return getJSON(url).then(function (body) {
+      districtValues = {};
+      var values = [];
+      body.results.forEach(function (row) { districtValues[row.district_id] = row.value; values.push(row.value); });
+      values.sort(function (a, b) { return a - b; });
+      breaks = [1, 2, 3, 4].map(function (q) { return values.length ? values[Math.floor(q * values.length / 5)] : 0; });
+      districts.setStyle(function (feature) {
+        return { color: "#0b2a4a", weight: 1.2, fillColor: classify(districtValues[feature.properties.id]), fillOpacity: 0.55 };
+      });
+      renderLegend();
+    });
+  }
+
+  // ---- Sites: vector tiles coloured by sector group ---------------------------
+  var groupOf = {};
+  config.sectorGroups.forEach(function (group) {
+    group.codes.forEach(function (code) { groupOf[code] = group; });
+  });
+  function siteStyle(properties) {
+    var group = groupOf[properties.sector];
+    return { radius: 4, weight: 1, color: "#ffffff", fill: true, fillColor: group ? group.colour : "#555", fillOpacity: 0.9 };
+  }
+  var sites = null;
+  function makeSites() {
+    var url = config.siteTiles + (state.sector ? "?sector=" + encodeURIComponent(state.sector) : "");
+    var layer = L.vectorGrid.protobuf(url, {
+      pane: "sites",
+      rendererFactory: L.canvas.tile,
+      interactive: true,
+      maxNativeZoom: 16,
+      getFeatureId: function (feature) { return feature.properties.id; },
+      vectorTileLayerStyles: { sites: siteStyle }
+    });
+    layer.on("click", function (event) {
+      var id = event.layer.properties.id;
+      getJSON(config.siteApi + id + "/").then(function (site) {
+        var p = site.properties;
+        L.popup().setLatLng(event.latlng).setContent(popupTable(p.name, [
+          [labels.sector, p.sector.code + " " + p.sector.name],
+          [labels.employees, p.employees === null ? null : fmt.format(p.employees)],
+          [labels.floorArea, p.floor_area_m2 === null ? null : fmt.format(p.floor_area_m2) + " m²"],
+          [labels.opened, p.year_opened],
+          [labels.synthetic, p.dataset.quality === "synthetic" ? "✓" : null]
+        ])).openOn(map);
+        el.dataset.lastPopup = "site-" + id;
+      }).catch(showError);
+    });
+    return layer;
+  }
+
+  // ---- Industrial land and what was lost ---------------------------------------
+  var CATEGORY_STYLE = { protected: "#5e35b1", partial: "#8e6bbf", unprotected: "#b39ddb" };
+  var land = L.geoJSON(null, {
+    pane: "land",
+    style: function (feature) {
+      return { color: "#311b92", weight: 2, fillColor: CATEGORY_STYLE[feature.properties.protection] || "#7e57c2", fillOpacity: 0.45 };
+    },
+    onEachFeature: function (feature, shape) {
+      var p = feature.properties;
+      shape.bindPopup(popupTable(p.name, [
+        [labels.category, p.category + " – " + p.category_name],
+        [labels.protection, p.protection],
+        [labels.hectares, fmt.format(p.area_ha)]
+      ]));
+    }
+  });
+  var lost = L.geoJSON(null, {
+    pane: "land",
+    style: function () { return { color: "#b71c1c", weight: 1.5, dashArray: "4 3", fillColor: "#e53935", fillOpacity: 0.6 }; },
+    onEachFeature: function (feature, shape) {
+      shape.bindPopup(popupTable(labels.lost.replace("%(year)s", feature.properties.since), [
+        [labels.hectares, fmt.format(feature.properties.area_ha)]
+      ]));
+    }
+  });
+  function loadLand() {
+    return getJSON(config.zones + "?year=" + encodeURIComponent(state.land)).then(function (collection) {
+      land.clearLayers();
+      land.addData(collection);
+      hideFromKeyboard(land);
+      el.dataset.landYear = state.land;
+      el.dataset.landCount = String(collection.features.length);
+    });
+  }
+
+  // ---- Context layers ---------------------------------------------------------------
+  var contextLayers = {};
+  Object.keys(config.context).forEach(function (slug) {
+    contextLayers[slug] = L.geoJSON(null, {
+      pointToLayer: function (feature, latlng) {
+        return L.circleMarker(latlng, { radius: 6, color: "#000", weight: 2, fillColor: "#ffbf47", fillOpacity: 1 });
+      },
+      onEachFeature: function (feature, shape) {
+        var label = document.createElement("span");
+        label.textContent = feature.properties.name;
+        shape.bindTooltip(label);
+      }
+    });
+  });
+
+  // ---- Layer control and legend --------------------------------------------------
+  var overlays = {};
+  overlays[labels.districts] = districts;
+  overlays[labels.land] = land;
+  overlays[labels.lost.replace("%(year)s", config.zoneYears[0] || "")] = lost;
+  Object.keys(config.context).forEach(function (slug) { overlays[config.context[slug].name] = contextLayers[slug]; });
+  var keyOf = new Map();
+  keyOf.set(districts, "districts"); keyOf.set(land, "land"); keyOf.set(lost, "lost");
+  Object.keys(contextLayers).forEach(function (slug) { keyOf.set(contextLayers[slug], slug); });
+
+  sites = makeSites();
+  overlays[labels.sites] = sites;
+  keyOf.set(sites, "sites");
+  var control = L.control.layers(null, overlays, { collapsed: window.matchMedia("(max-width: 48rem)").matches }).addTo(map);
+
+  var legend = L.control({ position: "bottomright" });
+  legend.onAdd = function () {
+    var div = L.DomUtil.create("div", "map-legend");
+    L.DomEvent.disableClickPropagation(div);
+    return div;
+  };
+  legend.addTo(map);
+  function renderLegend() {
+    var div = legend.getContainer();
+    div.textContent = "";
+    if (map.hasLayer(districts)) {
+      div.appendChild(textNode("strong", currentIndicatorLabel()));
+      var list = document.createElement("ul");
+      var lower = 0;
+      BLUES.forEach(function (colour, i) {
+        var upper = breaks[i];
+        var item = document.createElement("li");
+        var swatch = textNode("span", "");
+        swatch.className = "swatch";
+        swatch.style.background = colour;
+        item.appendChild(swatch);
+        item.appendChild(document.createTextNode(i < breaks.length ? "≤ " + fmt.format(upper) : "> " + fmt.format(lower)));
+        lower = upper === undefined ? lower : upper;
+        list.appendChild(item);
+      });
+      div.appendChild(list);
+    }
+    [[land, "#5e35b1", labels.land + " " + state.land], [lost, "#e53935", labels.lost.replace("%(year)s", config.zoneYears[0] || "")]].forEach(function (entry) {
+      if (!map.hasLayer(entry[0])) { return; }
+      var row = document.createElement("div");
+      var swatch = textNode("span", "");
+      swatch.className = "swatch";
+      swatch.style.background = entry[1];
+      row.className = "map-legend__row";
+      row.appendChild(swatch);
+      row.appendChild(document.createTextNode(entry[2]));
+      div.appendChild(row);
+    });
+    if (map.hasLayer(sites)) {
+      div.appendChild(textNode("strong", labels.legendSites));
+      var groups = document.createElement("ul");
+      config.sectorGroups.forEach(function (group) {
+        var item = document.createElement("li");
+        var dot = textNode("span", "");
+        dot.className = "swatch swatch--dot";
+        dot.style.background = group.colour;
+        item.appendChild(dot);
+        item.appendChild(document.createTextNode(group.label));
+        groups.appendChild(item);
+      });
+      div.appendChild(groups);
+    }
+    div.hidden = !div.childNodes.length;
+  }
+
+  function showError(error) {
+    el.classList.add("has-error");
+    var note = document.getElementById("map-error") || document.createElement("p");
+    note.id = "map-error";
+    note.className = "map-error";
+    note.setAttribute("role", "alert");
+    note.textContent = labels.error + " (" + error.message + ")";
+    el.parentNode.insertBefore(note, el.nextSibling);
+  }
+
+  // ---- Start: fit the view, load what is switched on ----------------------------------
+  var districtsData = getJSON(config.districts);
+  var loaders = {
+    districts: function () {
+      return districtsData.then(function (collection) {
+        districts.addData(collection);
+        hideFromKeyboard(districts);
+        el.dataset.districtCount = String(collection.features.length);
+        return loadChoropleth();
+      });
+    },
+    land: loadLand,
+    lost: function () {
+      return getJSON(config.zonesLost).then(function (collection) {
+        lost.clearLayers(); lost.addData(collection); hideFromKeyboard(lost);
+        el.dataset.lostCount = String(collection.features.length);
+      });
+    }
+  };
+  Object.keys(config.context).forEach(function (slug) {
+    loaders[slug] = function () {
+      return getJSON(config.context[slug].url).then(function (collection) {
+        contextLayers[slug].clearLayers(); contextLayers[slug].addData(collection);
+        el.dataset[slug + "Count"] = String(collection.features.length);
+      });
+    };
+  });
+  var loaded = {};
+  function ensureLoaded(key) {
+    if (!loaders[key] || loaded[key]) { return Promise.resolve(); }
+    loaded[key] = true;
+    return loaders[key]().catch(function (error) { loaded[key] = false; showError(error); });
+  }
+
+  map.on("overlayadd", function (event) {
+    var key = keyOf.get(event.layer);
+    if (state.layers.indexOf(key) === -1) { state.layers.push(key); }
+    ensureLoaded(key).then(renderLegend);
+    writeUrl();
+  });
+  map.on("overlayremove", function (event) {
+    var key = keyOf.get(event.layer);
+    state.layers = state.layers.filter(function (k) { return k !== key; });
+    renderLegend();
+    writeUrl();
+  });
+  map.on("moveend", writeUrl);
+
+  form.addEventListener("change", function (event) {
+    var name = event.target.name;
+    state[name] = event.target.value;
+    if (name === "sector") {
+      var wasOn = map.hasLayer(sites);
+      control.removeLayer(sites);
+      if (wasOn) { map.removeLayer(sites); }
+      keyOf.delete(sites);
+      sites = makeSites();
+      keyOf.set(sites, "sites");
+      control.addOverlay(sites, labels.sites);
+      if (wasOn) { sites.addTo(map); }
+      el.dataset.siteSector = state.sector;
+    } else if (name === "land") {
+      loaded.land = false;
+      if (map.hasLayer(land)) { ensureLoaded("land").then(renderLegend); }
+    } else {
+      if (loaded.districts) { loadChoropleth().catch(showError); }
+    }
+    writeUrl();
+  });
+  form.addEventListener("submit", function (event) { event.preventDefault(); });
+
+  districtsData.then(function (collection) {
+    var bounds = L.geoJSON(collection).getBounds();
+    var view = state.view.split("/");
+    if (view.length === 3 && !isNaN(+view[0])) {
+      map.setView([+view[1], +view[2]], +view[0]);
+    } else {
+      map.fitBounds(bounds, { padding: [10, 10] });
+    }
+    var byKey = { districts: districts, sites: sites, land: land, lost: lost };
+    Object.keys(contextLayers).forEach(function (slug) { byKey[slug] = contextLayers[slug]; });
+    var wanted = state.layers.slice();
+    state.layers = [];
+    wanted.forEach(function (key) { if (byKey[key]) { byKey[key].addTo(map); } });
+    el.classList.add("is-loaded");
+    writeUrl();
+  }).catch(showError);
 })();
