@@ -86,7 +86,7 @@ def zones_lost_geojson(*, city: City, since: int, until: int, bbox: BBox = None)
 
 
 def flows_geojson(*, city: City, year: int, bbox: BBox = None) -> str:
-    """Flows that start or end in a district, placed there (flows between activities have no place)."""
+    """Flows that start or end in a district, placed there (flows between activities are not)."""
     return _collection(
         """
         SELECT f.id, m.code AS material, f.tonnes, f.year,

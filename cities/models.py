@@ -280,6 +280,8 @@ class Site(models.Model):
             models.Index(fields=["city", "id"], name="site_city_keyset_idx"),
             # API and statistics: one city's sites of some sectors.
             models.Index(fields=["city", "sector", "id"], name="site_city_sector_idx"),
+            # City page sources: does this city have sites from this dataset?
+            models.Index(fields=["city", "dataset"], name="site_city_dataset_idx"),
             # Tiles at full detail: geom_3857 && ST_TileEnvelope(z, x, y).
             GistIndex(fields=["geom_3857"], name="site_geom_3857_gist"),
             # Tiles at lower zooms read only the sites drawn there (one index per level).

@@ -15,7 +15,6 @@ from cities.models import (
     LandZone,
     MaterialFlow,
     Sector,
-    Site,
 )
 
 
@@ -137,11 +136,26 @@ def city_totals(*, city: City) -> dict:
 
 
 def city_datasets(*, city: City) -> list[Dataset]:
-    """Every dataset behind what the city page shows, for the sources list."""
-    ids = {city.dataset_id}
-    for model in (District, LandZone, Site, Indicator, MaterialFlow, ContextLayer):
-        ids.update(model.objects.filter(city=city).values_list("dataset_id", flat=True).distinct())
-    return list(Dataset.objects.filter(pk__in=ids).order_by("name"))
+    """Every dataset behind what the city page shows, for its sources list.
+
+    One probe per dataset and table (EXISTS on an index by city and dataset),
+    never a scan of a city's sites.
+    """
+    tables = {
+        "cities_district": "city_id", "cities_landzone": "city_id", "cities_site": "city_id",
+        "cities_indicator": "city_id", "cities_materialflow": "city_id",
+        "cities_contextlayer": "city_id",
+    }  # fmt: skip
+    probes = " OR ".join(
+        f"EXISTS (SELECT 1 FROM {table} t WHERE t.{column} = %(city)s AND t.dataset_id = d.id)"  # noqa: S608
+        for table, column in tables.items()
+    )
+    return list(
+        Dataset.objects.raw(
+            f"SELECT d.* FROM cities_dataset d WHERE d.id = %(own)s OR {probes} ORDER BY d.name",  # noqa: S608
+            {"city": city.pk, "own": city.dataset_id},
+        )
+    )
 
 
 @dataclass(frozen=True)

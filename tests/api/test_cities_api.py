@@ -5,10 +5,8 @@ from cities.models import City, District
 
 def test_the_api_root_lists_the_resources(client, db):
     body = client.get("/api/v1/").json()
-    assert body == {
-        "cities": "http://testserver/api/v1/cities/",
-        "districts": "http://testserver/api/v1/districts/",
-    }
+    assert set(body) == {"cities", "districts", "sectors", "sites", "zones", "indicators", "flows"}
+    assert body["sites"] == "http://testserver/api/v1/sites/"
 
 
 def test_cities_are_geojson_features_with_their_provenance(
