@@ -63,7 +63,7 @@ def same_features(a: bytes, b: bytes) -> bool:
 
     def ids(data: bytes) -> set:
         layers = mapbox_vector_tile.decode(data) if data else {}
-        return {f["id"] for layer in layers.values() for f in layer["features"]}
+        return {f["properties"]["id"] for layer in layers.values() for f in layer["features"]}
 
     return ids(a) == ids(b)
 

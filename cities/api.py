@@ -161,6 +161,7 @@ class SiteViewSet(viewsets.ReadOnlyModelViewSet):
         return Site.objects.select_related("sector", "city", "dataset")
 
     @extend_schema(
+        operation_id="v1_sites_list",
         parameters=[SiteFilterSerializer],
         responses={(200, "application/geo+json"): OpenApiTypes.OBJECT},
     )

@@ -5,6 +5,7 @@ Each layer filters on its indexed EPSG:3857 column with `&& ST_TileEnvelope`
 ST_AsMVTGeom and keeps its attributes to the few the map needs. Sites are
 thinned by zoom: below MAX_TILE_DETAIL_ZOOM a tile draws only the sites whose
 `min_zoom` allows it (see cities/generation.py), which bounds every tile's size.
+Ids travel as a property (`id`), where Leaflet.VectorGrid hands them to a click.
 """
 
 import hashlib
@@ -74,7 +75,7 @@ def sites_tile(z: int, x: int, y: int, query: QueryDict) -> TileQuery:
         limit = f"LIMIT {OVERVIEW_SITE_LIMIT:d}" if z < THINNED_ZOOMS.start else ""
     sector_filter = "AND s.sector_id = ANY(%(sectors)s)" if sectors else ""
     sql = f"""
-SELECT ST_AsMVT(t.*, 'sites', {EXTENT}, 'geom', 'id') FROM (
+SELECT ST_AsMVT(t.*, 'sites', {EXTENT}, 'geom') FROM (
   SELECT s.id, s.sector_id AS sector,
          ST_AsMVTGeom(s.geom_3857, ST_TileEnvelope(%(z)s, %(x)s, %(y)s), {EXTENT}, {BUFFER}, true)
            AS geom
@@ -90,7 +91,7 @@ SELECT ST_AsMVT(t.*, 'sites', {EXTENT}, 'geom', 'id') FROM (
 
 def zones_tile(z: int, x: int, y: int, query: QueryDict) -> TileQuery:
     sql = f"""
-SELECT ST_AsMVT(t.*, 'zones', {EXTENT}, 'geom', 'id') FROM (
+SELECT ST_AsMVT(t.*, 'zones', {EXTENT}, 'geom') FROM (
   SELECT l.id, c.code AS category, l.protection,
          ST_AsMVTGeom(l.geom_3857, ST_TileEnvelope(%(z)s, %(x)s, %(y)s), {EXTENT}, {BUFFER}, true)
            AS geom
@@ -104,7 +105,7 @@ SELECT ST_AsMVT(t.*, 'zones', {EXTENT}, 'geom', 'id') FROM (
 
 def districts_tile(z: int, x: int, y: int, query: QueryDict) -> TileQuery:
     sql = f"""
-SELECT ST_AsMVT(t.*, 'districts', {EXTENT}, 'geom', 'id') FROM (
+SELECT ST_AsMVT(t.*, 'districts', {EXTENT}, 'geom') FROM (
   SELECT d.id, d.name,
          ST_AsMVTGeom(d.geom_3857, ST_TileEnvelope(%(z)s, %(x)s, %(y)s), {EXTENT}, {BUFFER}, true)
            AS geom

@@ -15,7 +15,7 @@ from cities.geojson import (
     zones_geojson,
     zones_lost_geojson,
 )
-from cities.models import City, ContextLayer, Indicator, Sector
+from cities.models import City, ContextLayer, Indicator, LandZone, Sector
 from cities.sector_groups import sector_groups
 from cities.tiles import LAYERS, TileRequestError, cached_tile
 
@@ -83,7 +83,7 @@ def city_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "cities/city_detail.html", context)
 
 
-def _map_labels() -> dict[str, str]:
+def _map_labels() -> dict:
     """Words the map's script shows, in the page's language."""
     return {
         "districts": _("Districts"),
@@ -109,6 +109,8 @@ def _map_labels() -> dict[str, str]:
         "firms": _("Firms"),
         "tonnes": _("tonnes a year"),
         "sectorGroups": _("Sector groups"),
+        "legend": _("Legend"),
+        "protectionNames": {value: str(label) for value, label in LandZone.Protection.choices},
     }
 
 

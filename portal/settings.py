@@ -307,6 +307,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # Reading needs no credentials; tokens arrive with the partner API.
     "AUTHENTICATION_WHITELIST": [],
+    # Origins and destinations of material flows share one list of activities.
+    "ENUM_NAME_OVERRIDES": {"ActivityEnum": "cities.models.Activity"},
 }
 
 # --- Celery ----------------------------------------------------------------------

@@ -27,7 +27,22 @@
       },
       options: {
         maintainAspectRatio: false,
-        plugins: { legend: { position: "bottom", labels: { boxWidth: 12 } } },
+        plugins: {
+          legend: {
+            position: "bottom",
+            labels: {
+              boxWidth: 12,
+              // Long division names would run off a phone: the table has them in full.
+              generateLabels: function (chart) {
+                var max = chart.width < 500 ? 30 : 60;
+                return Chart.defaults.plugins.legend.labels.generateLabels(chart).map(function (item) {
+                  if (item.text.length > max) { item.text = item.text.slice(0, max - 1) + "…"; }
+                  return item;
+                });
+              }
+            }
+          }
+        },
         scales: { y: { beginAtZero: true, ticks: { callback: function (v) { return fmt.format(v); } } } }
       }
     });

@@ -143,21 +143,27 @@
     return { radius: 4, weight: 1, color: "#ffffff", fill: true, fillColor: group ? group.colour : "#555", fillOpacity: 0.9 };
   }
   var sites = null;
+  var sitePopup = L.popup();
+  var pendingSite = null;
   function makeSites() {
     var url = config.siteTiles + (state.sector ? "?sector=" + encodeURIComponent(state.sector) : "");
     var layer = L.vectorGrid.protobuf(url, {
       pane: "sites",
       rendererFactory: L.canvas.tile,
       interactive: true,
-      maxNativeZoom: 16,
-      getFeatureId: function (feature) { return feature.properties.id; },
+      maxNativeZoom: 18,
       vectorTileLayerStyles: { sites: siteStyle }
     });
     layer.on("click", function (event) {
       var id = event.layer.properties.id;
+      // A click can reach the layer more than once (a site drawn in two tiles'
+      // margins, events passed up through the tile): answer it once.
+      if (pendingSite === id) { return; }
+      pendingSite = id;
       getJSON(config.siteApi + id + "/").then(function (site) {
         var p = site.properties;
-        L.popup().setLatLng(event.latlng).setContent(popupTable(p.name, [
+        pendingSite = null;
+        sitePopup.setLatLng(event.latlng).setContent(popupTable(p.name, [
           [labels.sector, p.sector.code + " " + p.sector.name],
           [labels.employees, p.employees === null ? null : fmt.format(p.employees)],
           [labels.floorArea, p.floor_area_m2 === null ? null : fmt.format(p.floor_area_m2) + " m²"],
@@ -165,7 +171,7 @@
           [labels.synthetic, p.dataset.quality === "synthetic" ? "✓" : null]
         ])).openOn(map);
         el.dataset.lastPopup = "site-" + id;
-      }).catch(showError);
+      }).catch(function (error) { pendingSite = null; showError(error); });
     });
     return layer;
   }
@@ -181,7 +187,7 @@
       var p = feature.properties;
       shape.bindPopup(popupTable(p.name, [
         [labels.category, p.category + " – " + p.category_name],
-        [labels.protection, p.protection],
+        [labels.protection, labels.protectionNames[p.protection] || p.protection],
         [labels.hectares, fmt.format(p.area_ha)]
       ]));
     }
@@ -236,15 +242,22 @@
   var control = L.control.layers(null, overlays, { collapsed: window.matchMedia("(max-width: 48rem)").matches }).addTo(map);
 
   var legend = L.control({ position: "bottomright" });
+  var legendOpen = !window.matchMedia("(max-width: 48rem)").matches;
   legend.onAdd = function () {
-    var div = L.DomUtil.create("div", "map-legend");
-    L.DomEvent.disableClickPropagation(div);
-    return div;
+    var box = L.DomUtil.create("details", "map-legend");
+    L.DomEvent.disableClickPropagation(box);
+    L.DomEvent.disableScrollPropagation(box);
+    box.open = legendOpen;
+    box.addEventListener("toggle", function () { legendOpen = box.open; });
+    return box;
   };
   legend.addTo(map);
   function renderLegend() {
-    var div = legend.getContainer();
-    div.textContent = "";
+    var box = legend.getContainer();
+    box.textContent = "";
+    box.appendChild(textNode("summary", labels.legend));
+    var div = document.createElement("div");
+    box.appendChild(div);
     if (map.hasLayer(districts)) {
       div.appendChild(textNode("strong", currentIndicatorLabel()));
       var list = document.createElement("ul");
@@ -287,7 +300,7 @@
       });
       div.appendChild(groups);
     }
-    div.hidden = !div.childNodes.length;
+    box.hidden = !div.childNodes.length;
   }
 
   function showError(error) {

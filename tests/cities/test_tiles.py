@@ -35,8 +35,8 @@ def test_a_full_detail_tile_holds_every_open_site_in_it_with_its_sector(client):
     response, tile = get_tile(client, "sites", z, x, y)
 
     assert response["Content-Type"] == "application/vnd.mapbox-vector-tile"
-    features = {f["id"]: f["properties"] for f in tile["sites"]["features"]}
-    assert features[site.pk] == {"sector": site.sector_id}
+    features = {f["properties"]["id"]: f["properties"] for f in tile["sites"]["features"]}
+    assert features[site.pk] == {"id": site.pk, "sector": site.sector_id}
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM cities_site WHERE year_closed IS NULL"
@@ -49,7 +49,7 @@ def test_a_full_detail_tile_holds_every_open_site_in_it_with_its_sector(client):
 def test_closed_sites_are_not_drawn(client):
     closed = Site.objects.filter(year_closed__isnull=False).first()
     _, tile = get_tile(client, "sites", *tile_of(closed.geom.x, closed.geom.y, 16))
-    ids = {f["id"] for f in tile.get("sites", {"features": []})["features"]}
+    ids = {f["properties"]["id"] for f in tile.get("sites", {"features": []})["features"]}
     assert closed.pk not in ids
 
 
@@ -75,7 +75,7 @@ def test_zones_are_drawn_for_the_asked_year(client):
     point = zone.geom.point_on_surface
     tile = tile_of(point.x, point.y, 12)
     _, then = get_tile(client, "zones", *tile, "?year=2009")
-    ids = {f["id"] for f in then["zones"]["features"]}
+    ids = {f["properties"]["id"] for f in then["zones"]["features"]}
     assert zone.pk in ids
     assert {f["properties"]["category"] for f in then["zones"]["features"]} <= {
         "SIL",
@@ -83,7 +83,9 @@ def test_zones_are_drawn_for_the_asked_year(client):
         "NDIL",
     }
     _, now = get_tile(client, "zones", *tile, "?year=2019")
-    assert zone.pk not in {f["id"] for f in now.get("zones", {"features": []})["features"]}
+    assert zone.pk not in {
+        f["properties"]["id"] for f in now.get("zones", {"features": []})["features"]
+    }
 
 
 def test_districts_are_drawn_with_their_names(client):

@@ -4,8 +4,13 @@ import os
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.contrib.staticfiles.handlers import StaticFilesHandler
+from django.db import connection
+from django.test.testcases import LiveServerThread
 from playwright.sync_api import sync_playwright
+
+from cities.models import City
+from tests.conftest import load_demo_data
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls in
 # fixtures and tests are still synchronous, so let them through.
@@ -45,11 +50,38 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(scope="session")
+def live_url(django_db_setup, django_db_blocker):
+    """A live server for the whole run, on the demo data committed at set-up.
+
+    Not pytest-django's `live_server`: that one flushes the database after
+    every test, and reloading the demo data each time would cost seconds.
+    Browser tests only read; the server thread sees committed data only.
+    """
+    with django_db_blocker.unblock():
+        if not City.objects.exists():  # a transactional test flushed it
+            load_demo_data()
+        server = LiveServerThread("localhost", StaticFilesHandler, port=0)
+        server.daemon = True
+        server.start()
+        server.is_ready.wait()
+        if server.error:
+            raise server.error
+        yield f"http://localhost:{server.port}"
+        server.terminate()
+        # Request threads on kept-alive sockets may still hold a connection:
+        # end them, or the test database could not be dropped.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+
+
 @pytest.fixture
-def site(live_server, transactional_db):
-    """A live server with the demo data, as after `make run`."""
-    call_command("load_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
-    return live_server
+def site(live_url, demo):
+    """The live portal's address; the test itself may read the demo data."""
+    return live_url
 
 
 class Console:
@@ -65,6 +97,11 @@ class Console:
     def on_error(self, error) -> None:
         self.problems.append(f"uncaught: {error}")
 
+    def on_request_failed(self, request) -> None:
+        # Leaving a page cancels what it was still loading: not a fault.
+        if request.failure != "net::ERR_ABORTED":
+            self.problems.append(f"request failed: {request.url} ({request.failure})")
+
 
 def _open_page(browser, viewport: str, request):
     context = browser.new_context(viewport=VIEWPORTS[viewport], locale="en-GB")
@@ -72,7 +109,7 @@ def _open_page(browser, viewport: str, request):
     console = Console()
     page.on("console", console.on_message)
     page.on("pageerror", console.on_error)
-    page.on("requestfailed", lambda r: console.problems.append(f"request failed: {r.url}"))
+    page.on("requestfailed", console.on_request_failed)
     page.console = console
     page.shoot = lambda name: page.screenshot(
         path=ARTIFACTS / f"{request.node.name}-{viewport}-{name}.png", full_page=True

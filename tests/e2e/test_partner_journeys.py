@@ -4,7 +4,7 @@ from playwright.sync_api import expect
 
 
 def test_a_partner_opens_the_api_documentation_from_the_navigation(site, page):
-    page.goto(site.url + "/")
+    page.goto(site + "/")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="API").click()
 
     expect(page.locator(".swagger-ui .title")).to_contain_text("Cities of Making API")
@@ -14,7 +14,7 @@ def test_a_partner_opens_the_api_documentation_from_the_navigation(site, page):
 
 
 def test_a_partner_reads_a_city_as_geojson(site, page):
-    response = page.goto(site.url + "/api/v1/cities/london/?format=json")
+    response = page.goto(site + "/api/v1/cities/london/?format=json")
     assert response.status == 200
     feature = response.json()
     assert feature["type"] == "Feature"

@@ -4,9 +4,11 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.e2e.map_helpers import close_layers, open_layers
+
 
 def test_a_visitor_reads_the_home_page_in_english_french_and_dutch(site, page):
-    page.goto(site.url + "/")
+    page.goto(site + "/")
     expect(page.locator("h1")).to_have_text("Keep and grow manufacturing in your city")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     page.shoot("en")
@@ -28,25 +30,33 @@ def test_a_visitor_reads_the_home_page_in_english_french_and_dutch(site, page):
 
 
 def test_a_visitor_opens_a_city_and_sees_its_districts_on_the_map(site, page):
-    page.goto(site.url + "/")
+    page.goto(site + "/")
     page.get_by_role("link", name="Brussels-Capital Region").first.click()
 
     expect(page.locator("h1")).to_have_text("Brussels-Capital Region")
-    expect(page.get_by_role("note")).to_contain_text("generated for demonstration")
+    expect(page.get_by_role("note")).to_contain_text("The data on this page is synthetic.")
     # One drawn shape per district in Leaflet's vector layer.
     shapes = page.locator("#city-map .leaflet-overlay-pane path.leaflet-interactive")
     expect(shapes).to_have_count(19)
-    expect(page.locator("#city-map")).to_have_attribute("data-feature-count", "19")
+    # Only the districts, so that a click lands on one.
+    open_layers(page)
+    page.get_by_role("checkbox", name="Manufacturing sites").uncheck()
+    page.get_by_role("checkbox", name="Industrial land").uncheck()
+    close_layers(page)
+    expect(shapes).to_have_count(19)
+    expect(page.locator("#city-map")).to_have_attribute("data-district-count", "19")
 
     shapes.nth(0).click(force=True)
     expect(page.locator(".leaflet-popup-content")).to_contain_text("km²")
     page.shoot("brussels")
 
-    expect(page.get_by_role("table")).to_contain_text("Woluwe-Saint-Pierre")
+    expect(page.locator("#districts-title + .table-wrap table")).to_contain_text(
+        "Woluwe-Saint-Pierre"
+    )
 
 
 def test_a_visitor_follows_the_main_navigation(site, page):
-    page.goto(site.url + "/")
+    page.goto(site + "/")
     nav = page.get_by_role("navigation", name="Main")
     nav.get_by_role("link", name="Cities").click()
     expect(page.locator("h1")).to_have_text("Cities")
@@ -62,7 +72,7 @@ def test_a_visitor_follows_the_main_navigation(site, page):
 
 
 def test_a_keyboard_user_can_skip_to_the_content(site, page):
-    page.goto(site.url + "/cities/")
+    page.goto(site + "/cities/")
     page.keyboard.press("Tab")
     skip = page.get_by_role("link", name="Skip to main content")
     expect(skip).to_be_focused()

@@ -2479,8 +2479,17 @@ L.Canvas.Tile = L.Canvas.extend({
 			}
 		}
 		if (clickedLayer)  {
-			(L.DomEvent.fakeStop || L.DomEvent.stopPropagation)(e); // patched: fakeStop left Leaflet in 1.8
-			this._fireEvent([clickedLayer], e);
+			// patched for Leaflet 1.9: fakeStop is gone, and the map's own DOM event
+			// dispatch takes a point feature for a marker and asks it for a latlng it
+			// does not have. Fire the click on the feature with the pointer's latlng.
+			L.DomEvent.stopPropagation(e);
+			var latlng = this._map.mouseEventToLatLng(e);
+			clickedLayer.fire('click', {
+				latlng: latlng,
+				layerPoint: this._map.latLngToLayerPoint(latlng),
+				containerPoint: this._map.latLngToContainerPoint(latlng),
+				originalEvent: e
+			}, true);
 		}
 	},
 
