@@ -2,6 +2,7 @@ from django.contrib import admin
 from modeltranslation.admin import TranslationAdmin
 
 from cities.models import City, Dataset, District, Job, Sector
+from cities.tile_versions import bump_layer_version
 
 
 @admin.register(Dataset)
@@ -33,6 +34,15 @@ class DistrictAdmin(admin.ModelAdmin):
     search_fields = ["name", "local_names"]
     readonly_fields = ["area_km2"]
     exclude = ["geom"]
+
+    # District names are drawn in the district tiles: new names, new tiles.
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        bump_layer_version("districts")
+
+    def delete_model(self, request, obj) -> None:
+        super().delete_model(request, obj)
+        bump_layer_version("districts")
 
 
 @admin.register(Sector)

@@ -171,6 +171,7 @@ def sites_generate(
         # Fresh statistics, or the planner would take a million new rows for a few hundred.
         cursor.execute("ANALYZE cities_site")
     thinned = sites_thin(city=city)
+    bump_layer_version("sites")
     return GenerationReport(created=created, thinned=thinned)
 
 

@@ -15,6 +15,7 @@ from django.utils.text import slugify
 from cities.demo.sync import LoadReport, read_csv, sync
 from cities.models import City, Dataset, District, Sector
 from cities.services import city_refresh_areas
+from cities.tile_versions import bump_layer_version
 
 DEMO_DATASET = {
     "slug": "demo-geography",
@@ -164,6 +165,7 @@ def load_geography(report: LoadReport) -> None:
     for row in read_csv("districts.csv"):
         rows_by_city.setdefault(row["city"], []).append(row)
 
+    before = (report.created, report.updated)
     for slug, facts in CITIES.items():
         rows = rows_by_city[slug]
         outline, shapes = _generate_geography(rows)
@@ -183,3 +185,5 @@ def load_geography(report: LoadReport) -> None:
                 report,
             )
         city_refresh_areas(city=city)
+    if (report.created, report.updated) != before:
+        bump_layer_version("districts")

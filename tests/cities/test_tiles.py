@@ -143,3 +143,28 @@ def test_bad_tile_requests_get_a_clear_4xx(client, url, status):
     assert response.status_code == status
     if status == 400:
         assert response.json()["detail"]
+
+
+def test_renaming_a_district_in_the_admin_redraws_its_tiles(
+    admin_client, client, django_capture_on_commit_callbacks
+):
+    from cities.models import District
+
+    ixelles = District.objects.get(city__slug="brussels", name="Ixelles")
+    point = ixelles.geom.point_on_surface
+    url = "/tiles/districts/{}/{}/{}.pbf".format(*tile_of(point.x, point.y, 12))
+    before = client.get(url)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            f"/admin/cities/district/{ixelles.pk}/change/",
+            {"city": ixelles.city_id, "slug": ixelles.slug, "name": "Elsene-Ixelles",
+             "local_names": "Ixelles,Elsene", "dataset": ixelles.dataset_id},
+        )  # fmt: skip
+    assert response.status_code == 302, response.content[:2000]
+    after = client.get(url)
+    assert after["ETag"] != before["ETag"]
+    names = {
+        f["properties"]["name"]
+        for f in mapbox_vector_tile.decode(after.content)["districts"]["features"]
+    }
+    assert "Elsene-Ixelles" in names
