@@ -58,7 +58,8 @@
   map.createPane("sites").style.zIndex = 460;
 
   function getJSON(url) {
-    return fetch(url, { headers: { Accept: "application/json" } }).then(function (response) {
+    // The API answers in the language asked for; the page's is the one to ask.
+    return fetch(url, { headers: { Accept: "application/json", "Accept-Language": lang } }).then(function (response) {
       if (!response.ok) { throw new Error("HTTP " + response.status + " " + url); }
       return response.json();
     });
