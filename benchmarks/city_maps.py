@@ -146,15 +146,13 @@ def main() -> None:
         cursor.execute("SELECT min(id), max(id) FROM cities_site WHERE city_id = %s", [city.pk])
         low, high = cursor.fetchone()
     starts = sorted(rng.randrange(low, high) for _ in range(40))
-    page_sql = _SITE_PAGE_SQL.format(
-        filters="AND s.city_id = (SELECT id FROM cities_city WHERE slug = %(city)s)"
-    )
+    page_sql = _SITE_PAGE_SQL.format(filters="AND s.city_id = %(city_id)s")
     page_raw, page_view = [], []
     for after in starts:  # warm
         with connection.cursor() as cursor:
-            cursor.execute(page_sql, {"after": after, "limit": 1000, "city": city.slug})
+            cursor.execute(page_sql, {"after": after, "limit": 1000, "city_id": city.pk})
     for after in starts:
-        params = {"after": after, "limit": 1000, "city": city.slug}
+        params = {"after": after, "limit": 1000, "city_id": city.pk}
 
         def run_raw(params=params):
             with connection.cursor() as cursor:

@@ -3,6 +3,7 @@ from modeltranslation.admin import TranslationAdmin
 
 from cities.models import City, Dataset, District, Job, Sector
 from cities.tile_versions import bump_layer_version
+from cities.tiles import LAYERS
 
 
 @admin.register(Dataset)
@@ -25,6 +26,17 @@ class CityAdmin(TranslationAdmin):
     readonly_fields = ["area_km2"]
     exclude = ["outline"]
 
+    # Deleting a city takes its districts, sites and land with it: redraw them all.
+    def delete_model(self, request, obj) -> None:
+        super().delete_model(request, obj)
+        for layer in LAYERS:
+            bump_layer_version(layer)
+
+    def delete_queryset(self, request, queryset) -> None:
+        super().delete_queryset(request, queryset)
+        for layer in LAYERS:
+            bump_layer_version(layer)
+
 
 @admin.register(District)
 class DistrictAdmin(admin.ModelAdmin):
@@ -42,6 +54,10 @@ class DistrictAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj) -> None:
         super().delete_model(request, obj)
+        bump_layer_version("districts")
+
+    def delete_queryset(self, request, queryset) -> None:
+        super().delete_queryset(request, queryset)
         bump_layer_version("districts")
 
 

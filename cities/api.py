@@ -8,13 +8,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from cities.bbox import BBoxError, parse_bbox
 from cities.models import City, Dataset, District, Indicator, LandZone, MaterialFlow, Sector, Site
-from cities.pagination import GeoJSONCursorPagination
+from cities.pagination import GeoJSONCursorPagination, KeysetPagination
 from cities.selectors import city_list, district_list, site_page
 
 
@@ -114,7 +113,11 @@ class SiteFilterSerializer(serializers.Serializer):
     )
     limit = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=100)
     after = serializers.IntegerField(
-        required=False, min_value=0, default=0, help_text="Keyset cursor: the last id seen."
+        required=False,
+        min_value=0,
+        max_value=2**63 - 1,
+        default=0,
+        help_text="Keyset cursor: the last id seen.",
     )
 
     def validate_bbox(self, value: str):
@@ -267,23 +270,20 @@ class IndicatorFilter(django_filters.FilterSet):
     def filter_sector(self, queryset, name, value):
         if value == "total":
             return queryset.filter(sector__isnull=True)
-        if not value.isdigit():
+        try:
+            code = int(value)
+        except ValueError:
+            code = None
+        if code is None or not 10 <= code <= 33:
             raise ValidationError({"sector": "Give a NACE division (10-33) or `total`."})
-        return queryset.filter(sector_id=int(value))
-
-
-class IndicatorPagination(CursorPagination):
-    ordering = "pk"
-    page_size = 100
-    page_size_query_param = "limit"
-    max_page_size = 1000
+        return queryset.filter(sector_id=code)
 
 
 class IndicatorViewSet(viewsets.ReadOnlyModelViewSet):
     """Statistics by district (or city total), indicator, sector and year."""
 
     serializer_class = IndicatorSerializer
-    pagination_class = IndicatorPagination
+    pagination_class = KeysetPagination
     filterset_class = IndicatorFilter
     lookup_value_regex = r"[0-9]{1,18}"
 
@@ -323,7 +323,7 @@ class MaterialFlowViewSet(viewsets.ReadOnlyModelViewSet):
     """Tonnes a year of each material between districts and activities."""
 
     serializer_class = MaterialFlowSerializer
-    pagination_class = IndicatorPagination
+    pagination_class = KeysetPagination
     filterset_class = MaterialFlowFilter
     lookup_value_regex = r"[0-9]{1,18}"
 

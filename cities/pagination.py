@@ -5,8 +5,8 @@ from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.response import Response
 
 
-class GeoJSONCursorPagination(CursorPagination):
-    """A FeatureCollection per page, with OGC API - Features style `links`."""
+class KeysetPagination(CursorPagination):
+    """Pages by id (keyset); a cursor that is not a row id is a 404, not a database error."""
 
     ordering = "pk"
     page_size = 100
@@ -25,6 +25,10 @@ class GeoJSONCursorPagination(CursorPagination):
                 raise NotFound(self.invalid_cursor_message)
             cursor = cursor._replace(position=str(position))
         return cursor
+
+
+class GeoJSONCursorPagination(KeysetPagination):
+    """A FeatureCollection per page, with OGC API - Features style `links`."""
 
     def get_paginated_response(self, data) -> Response:
         links = []

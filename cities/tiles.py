@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 from cities.models import MAX_TILE_DETAIL_ZOOM, THINNED_ZOOMS
 from cities.tile_versions import layer_version
 
-MAX_ZOOM = 22
+# The city map stops at 18; deeper tiles would only multiply cache entries.
+MAX_ZOOM = 18
 EXTENT = 4096
 BUFFER = 64
 TILE_CACHE_SECONDS = 24 * 3600
@@ -158,8 +159,17 @@ def cached_tile(
     etag = '"' + hashlib.blake2s(key.encode(), digest_size=12).hexdigest() + '"'
     if if_none_match == etag:
         return Tile(None, etag)
-    data = cache.get(key)
+    cacheable = _worth_caching(tile)
+    data = cache.get(key) if cacheable else None
     if data is None:
         data = render_tile(tile)
-        cache.set(key, data, TILE_CACHE_SECONDS)
+        # Empty tiles (anywhere away from the cities) are cheap to build: caching
+        # them would let anyone fill Redis by walking the world's tile grid.
+        if cacheable and data:
+            cache.set(key, data, TILE_CACHE_SECONDS)
     return Tile(data, etag)
+
+
+def _worth_caching(tile: TileQuery) -> bool:
+    """Unfiltered tiles and single-sector ones: the combinations a map asks for."""
+    return "," not in tile.filters

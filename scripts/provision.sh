@@ -127,7 +127,9 @@ pg_isready -q || die "PostgreSQL does not answer on its local socket"
 if ! redis_up; then
   say "starting Redis"
   as_root mkdir -p /var/lib/redis /var/log/redis
+  # Cache keys expire and may be evicted; Celery's queues do not expire, so never are.
   as_root redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
+    --maxmemory 1gb --maxmemory-policy volatile-lru \
     --dir /var/lib/redis --logfile /var/log/redis/portal.log
   for _ in $(seq 20); do redis_up && break; sleep 0.5; done
 fi

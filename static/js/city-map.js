@@ -71,6 +71,12 @@
       if (node) { node.setAttribute("tabindex", "-1"); node.setAttribute("aria-hidden", "true"); }
     });
   }
+  // Leaflet's layer list writes names as HTML: give it text only.
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
   function textNode(tag, text) { var n = document.createElement(tag); n.textContent = text; return n; }
   function popupTable(title, rows) {
     var box = document.createElement("div");
@@ -229,16 +235,16 @@
 
   // ---- Layer control and legend --------------------------------------------------
   var overlays = {};
-  overlays[labels.districts] = districts;
-  overlays[labels.land] = land;
-  overlays[labels.lost.replace("%(year)s", config.zoneYears[0] || "")] = lost;
-  Object.keys(config.context).forEach(function (slug) { overlays[config.context[slug].name] = contextLayers[slug]; });
+  overlays[escapeHtml(labels.districts)] = districts;
+  overlays[escapeHtml(labels.land)] = land;
+  overlays[escapeHtml(labels.lost.replace("%(year)s", config.zoneYears[0] || ""))] = lost;
+  Object.keys(config.context).forEach(function (slug) { overlays[escapeHtml(config.context[slug].name)] = contextLayers[slug]; });
   var keyOf = new Map();
   keyOf.set(districts, "districts"); keyOf.set(land, "land"); keyOf.set(lost, "lost");
   Object.keys(contextLayers).forEach(function (slug) { keyOf.set(contextLayers[slug], slug); });
 
   sites = makeSites();
-  overlays[labels.sites] = sites;
+  overlays[escapeHtml(labels.sites)] = sites;
   keyOf.set(sites, "sites");
   var control = L.control.layers(null, overlays, { collapsed: window.matchMedia("(max-width: 48rem)").matches }).addTo(map);
 
@@ -372,7 +378,7 @@
       keyOf.delete(sites);
       sites = makeSites();
       keyOf.set(sites, "sites");
-      control.addOverlay(sites, labels.sites);
+      control.addOverlay(sites, escapeHtml(labels.sites));
       if (wasOn) { sites.addTo(map); }
       el.dataset.siteSector = state.sector;
     } else if (name === "land") {

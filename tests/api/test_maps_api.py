@@ -12,7 +12,7 @@ pytestmark = pytest.mark.usefixtures("demo")
 def test_sites_are_a_geojson_page_built_by_postgis_with_a_keyset_next_link(
     client, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(1):
+    with django_assert_max_num_queries(2):  # the city, then the page
         response = client.get("/api/v1/sites/?city=london&limit=50")
     assert response["Content-Type"] == "application/geo+json"
     page = json.loads(response.content)
@@ -67,7 +67,16 @@ def test_a_site_in_detail_names_its_sector_and_says_it_is_synthetic(client):
 
 @pytest.mark.parametrize(
     "query",
-    ["sector=abc", "sector=9", "active_in=abc", "bbox=1,2,3", "limit=0", "limit=5000", "after=-1"],
+    [
+        "sector=abc",
+        "sector=9",
+        "active_in=abc",
+        "bbox=1,2,3",
+        "limit=0",
+        "limit=5000",
+        "after=-1",
+        "after=99999999999999999999999",
+    ],
 )
 def test_bad_site_filters_get_a_400_naming_the_field(client, query):
     response = client.get(f"/api/v1/sites/?{query}")
@@ -125,3 +134,21 @@ def test_the_schema_documents_every_map_endpoint(client):
         assert f"/api/v1/{path}/" in schema["paths"], path
     parameters = {p["name"] for p in schema["paths"]["/api/v1/sites/"]["get"]["parameters"]}
     assert {"city", "bbox", "sector", "active_in", "limit", "after"} <= parameters
+
+
+def test_an_unknown_city_has_no_sites(client):
+    page = json.loads(client.get("/api/v1/sites/?city=atlantis").content)
+    assert page == {"type": "FeatureCollection", "features": [], "numberReturned": 0, "links": []}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/indicators/?sector=%C2%B2",
+        "/api/v1/indicators/?sector=45",
+        "/api/v1/indicators/?cursor=cD1hYmM%3D",
+        "/api/v1/flows/?cursor=cD1hYmM%3D",
+    ],
+)
+def test_odd_statistics_queries_get_a_4xx(client, url):
+    assert client.get(url).status_code in (400, 404)

@@ -130,7 +130,7 @@ def test_a_tile_changes_when_its_layer_data_changes(client, django_capture_on_co
     ("url", "status"),
     [
         ("/tiles/rivers/1/0/0.pbf", 404),
-        ("/tiles/sites/23/0/0.pbf", 400),
+        ("/tiles/sites/19/0/0.pbf", 400),
         ("/tiles/sites/3/8/0.pbf", 400),
         ("/tiles/sites/3/0/8.pbf", 400),
         ("/tiles/sites/3/0/0.pbf?sector=9", 400),
@@ -168,3 +168,19 @@ def test_renaming_a_district_in_the_admin_redraws_its_tiles(
         for f in mapbox_vector_tile.decode(after.content)["districts"]["features"]
     }
     assert "Elsene-Ixelles" in names
+
+
+def test_empty_and_multi_sector_tiles_are_not_cached(client):
+    from django.core.cache import cache
+
+    from cities.tile_versions import layer_version
+
+    version = layer_version("sites")
+    client.get("/tiles/sites/18/1/1.pbf")  # the middle of the ocean
+    assert cache.get(f"tile:sites:{version}:18/1/1:") is None
+    site = open_site()
+    z, x, y = tile_of(site.geom.x, site.geom.y, 14)
+    client.get(f"/tiles/sites/{z}/{x}/{y}.pbf?sector=10,25")
+    assert cache.get(f"tile:sites:{version}:{z}/{x}/{y}:sector=10,25") is None
+    client.get(f"/tiles/sites/{z}/{x}/{y}.pbf")
+    assert cache.get(f"tile:sites:{version}:{z}/{x}/{y}:") is not None
