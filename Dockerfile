@@ -6,9 +6,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# GDAL and GEOS for GeoDjango, gettext for the translations, curl for health checks.
+# GDAL and GEOS for GeoDjango, gettext for the translations, curl for health checks,
+# DejaVu for the PDF sheets.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends gdal-bin libgdal32 libgeos-c1v5 gettext curl \
+ && apt-get install -y --no-install-recommends gdal-bin libgdal32 libgeos-c1v5 gettext curl fonts-dejavu-core \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -11,6 +11,8 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/", include("portal.api_urls")),
+    # Sign-in for staff and raters until full accounts (django-allauth) arrive.
+    path("accounts/", include("django.contrib.auth.urls")),
     path("tiles/<slug:layer>/<int:z>/<int:x>/<int:y>.pbf", tile, name="tile"),
     path(
         "favicon.ico",
@@ -21,8 +23,9 @@ urlpatterns = [
 # Pages for people: English at the root, French under /fr/, Dutch under /nl/.
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
-    path("toolkit/", include("toolkit.urls")),
+    path("", include("toolkit.urls")),
     path("cities/", include("cities.urls")),
     path("makers/", include("stakeholders.urls")),
+    path("staff/", include("toolkit.staff_urls")),
     prefix_default_language=False,
 )

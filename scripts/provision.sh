@@ -84,6 +84,7 @@ need_pkg gdal-bin
 need_pkg libgeos-c1v5
 need_pkg gettext
 need_pkg curl
+need_pkg fonts-dejavu-core  # the PDF sheets' font
 [ "$want_browser" = 1 ] && need_pkg chromium
 
 if [ "$external" = 0 ]; then

@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class ToolkitConfig(AppConfig):
     name = "toolkit"
     verbose_name = _("Toolkit")
+
+    def ready(self) -> None:
+        # Every saved version of the editable content is kept, with who and when.
+        import reversion
+
+        from toolkit.models import Action, CaseStudy, EngagementEvent, ImplementationPlan, Tool
+
+        for model in (Tool, CaseStudy, ImplementationPlan, Action, EngagementEvent):
+            if not reversion.is_registered(model):
+                reversion.register(model)

@@ -1,0 +1,246 @@
+"""Forms of the staff area: one per kind of content, and the image upload."""
+
+from io import BytesIO
+
+from django import forms
+from django.core.files.uploadedfile import InMemoryUploadedFile
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+from PIL import Image, UnidentifiedImageError
+
+from cities.models import City, Sector
+from toolkit.models import (
+    Action,
+    Audience,
+    CaseStudy,
+    CaseStudyImage,
+    EngagementEvent,
+    ImplementationPlan,
+    Method,
+    Theme,
+    Tool,
+)
+
+MARKDOWN = {"class": "markdown-input", "rows": 8, "data-markdown": "1"}
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+
+
+class SlugFromTitleMixin:
+    """New content gets an identifier made from its English title, unique in its table."""
+
+    def unique_slug(self, title: str) -> str:
+        base = slugify(title)[:70] or "untitled"
+        slug, n = base, 2
+        model = self._meta.model
+        while model.objects.filter(slug=slug).exclude(pk=self.instance.pk).exists():
+            slug, n = f"{base}-{n}", n + 1
+        return slug
+
+
+class ToolForm(SlugFromTitleMixin, forms.ModelForm):
+    audiences = forms.MultipleChoiceField(
+        label=_("For"),
+        choices=Audience.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    methods = forms.MultipleChoiceField(
+        label=_("Methods"),
+        choices=Method.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    themes = forms.ModelMultipleChoiceField(
+        label=_("Themes"),
+        queryset=Theme.objects.order_by("slug"),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    related = forms.ModelMultipleChoiceField(
+        label=_("Related tools"), queryset=Tool.objects.order_by("title"), required=False
+    )
+
+    class Meta:
+        model = Tool
+        fields = [
+            "title_en", "title_fr", "title_nl", "summary_en", "summary_fr", "summary_nl",
+            "dimension", "themes", "audiences", "methods", "effort_level", "effort_time",
+            "effort_cost", "effort_skills", "effort_data", "context", "problem", "forces",
+            "solution", "steps", "resources", "related",
+        ]  # fmt: skip
+        widgets = {
+            "summary_en": forms.Textarea(attrs={"rows": 2}),
+            "summary_fr": forms.Textarea(attrs={"rows": 2}),
+            "summary_nl": forms.Textarea(attrs={"rows": 2}),
+            **{name: forms.Textarea(attrs=MARKDOWN) for name in
+               ("context", "problem", "forces", "solution", "steps", "resources")},
+        }  # fmt: skip
+        labels = {
+            "title_en": _("Title (English)"), "title_fr": _("Title (French)"),
+            "title_nl": _("Title (Dutch)"), "summary_en": _("Summary (English)"),
+            "summary_fr": _("Summary (French)"), "summary_nl": _("Summary (Dutch)"),
+        }  # fmt: skip
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["title_en"].required = True
+        self.fields["summary_en"].required = True
+        if self.instance.pk:
+            self.fields["related"].queryset = Tool.objects.exclude(pk=self.instance.pk).order_by(
+                "title"
+            )
+
+    def save(self, commit: bool = True) -> Tool:
+        tool = super().save(commit=False)
+        if not tool.slug:
+            tool.slug = self.unique_slug(self.cleaned_data["title_en"])
+        return tool
+
+    def m2m(self) -> dict:
+        return {"themes": self.cleaned_data["themes"], "related": self.cleaned_data["related"]}
+
+
+class CaseStudyForm(SlugFromTitleMixin, forms.ModelForm):
+    longitude = forms.FloatField(label=_("Longitude"), min_value=-180, max_value=180)
+    latitude = forms.FloatField(label=_("Latitude"), min_value=-90, max_value=90)
+    city = forms.ModelChoiceField(label=_("City"), queryset=City.objects.order_by("slug"))
+    sectors = forms.ModelMultipleChoiceField(
+        label=_("Sectors"), queryset=Sector.objects.order_by("code"), required=False
+    )
+    tools = forms.ModelMultipleChoiceField(
+        label=_("Tools applied"), queryset=Tool.objects.order_by("title"), required=False
+    )
+
+    class Meta:
+        model = CaseStudy
+        fields = [
+            "title_en", "title_fr", "title_nl", "summary_en", "summary_fr", "summary_nl",
+            "city", "district_name", "start_year", "end_year", "sectors", "tools", "story",
+            "lessons", "illustrative",
+        ]  # fmt: skip
+        widgets = {
+            "summary_en": forms.Textarea(attrs={"rows": 2}),
+            "summary_fr": forms.Textarea(attrs={"rows": 2}),
+            "summary_nl": forms.Textarea(attrs={"rows": 2}),
+            "story": forms.Textarea(attrs=MARKDOWN),
+            "lessons": forms.Textarea(attrs=MARKDOWN),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["title_en"].required = True
+        self.fields["summary_en"].required = True
+        if self.instance.pk and self.instance.location:
+            self.initial.setdefault("longitude", self.instance.location.x)
+            self.initial.setdefault("latitude", self.instance.location.y)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        city, lon, lat = data.get("city"), data.get("longitude"), data.get("latitude")
+        if city and lon is not None and lat is not None:
+            from django.contrib.gis.geos import Point
+
+            point = Point(lon, lat, srid=4326)
+            if not city.outline.buffer(0.05).contains(point):
+                self.add_error(
+                    "longitude", _("This place is not in or near %(city)s.") % {"city": city}
+                )
+            data["point"] = point
+        return data
+
+    def save(self, commit: bool = True) -> CaseStudy:
+        case = super().save(commit=False)
+        if not case.slug:
+            case.slug = self.unique_slug(self.cleaned_data["title_en"])
+        case.location = self.cleaned_data["point"]
+        return case
+
+    def m2m(self) -> dict:
+        return {"sectors": self.cleaned_data["sectors"], "tools": self.cleaned_data["tools"]}
+
+
+class PlanForm(forms.ModelForm):
+    class Meta:
+        model = ImplementationPlan
+        fields = ["city", "title", "vision", "goals"]
+        widgets = {
+            "vision": forms.Textarea(attrs=MARKDOWN),
+            "goals": forms.Textarea(attrs=MARKDOWN),
+        }
+
+    def m2m(self) -> dict:
+        return {}
+
+
+class ActionForm(forms.ModelForm):
+    tools = forms.ModelMultipleChoiceField(
+        label=_("Tools used"), queryset=Tool.objects.order_by("title"), required=False
+    )
+
+    class Meta:
+        model = Action
+        fields = [
+            "plan", "order", "title", "description", "lead", "tools", "start", "end", "state",
+            "progress", "indicator", "target",
+        ]  # fmt: skip
+        widgets = {
+            "start": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "end": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "description": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("The end must not come before the start."))
+        return data
+
+    def m2m(self) -> dict:
+        return {"tools": self.cleaned_data["tools"]}
+
+
+class EventForm(forms.ModelForm):
+    tools = forms.ModelMultipleChoiceField(
+        label=_("Tools discussed"), queryset=Tool.objects.order_by("title"), required=False
+    )
+
+    class Meta:
+        model = EngagementEvent
+        fields = ["city", "kind", "date", "title", "participants", "summary", "outcomes", "tools"]
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "summary": forms.Textarea(attrs={"rows": 4}),
+            "outcomes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def m2m(self) -> dict:
+        return {"tools": self.cleaned_data["tools"]}
+
+
+class CaseStudyImageForm(forms.ModelForm):
+    class Meta:
+        model = CaseStudyImage
+        fields = ["image", "alt_text", "caption"]
+
+    def clean_image(self):
+        upload = self.cleaned_data["image"]
+        if upload.size > MAX_IMAGE_BYTES:
+            raise forms.ValidationError(_("The image is larger than 5 MB."))
+        try:
+            with Image.open(upload) as probe:
+                kind = probe.format
+                probe.verify()
+        except (UnidentifiedImageError, OSError):
+            raise forms.ValidationError(_("This file is not a picture we can read.")) from None
+        if kind not in IMAGE_FORMATS:
+            raise forms.ValidationError(_("Upload a JPEG, PNG or WebP picture."))
+        # Re-encode: drops EXIF (places, cameras) and anything hidden in the file.
+        upload.seek(0)
+        with Image.open(upload) as image:
+            clean = image.convert("RGB") if kind == "JPEG" else image.copy()
+        buffer = BytesIO()
+        clean.save(buffer, format=kind)
+        name = f"{slugify(upload.name.rsplit('.', 1)[0])[:60] or 'image'}.{kind.lower()}"
+        return InMemoryUploadedFile(buffer, "image", name, IMAGE_FORMATS[kind], buffer.tell(), None)
