@@ -16,6 +16,7 @@ from cities.api import (
     SectorViewSet,
     SiteViewSet,
 )
+from toolkit.api import CaseStudyViewSet, EventViewSet, PlanViewSet, ThemeViewSet, ToolViewSet
 
 router = DefaultRouter()
 router.register("cities", CityViewSet, basename="city")
@@ -25,6 +26,11 @@ router.register("sites", SiteViewSet, basename="site")
 router.register("zones", LandZoneViewSet, basename="zone")
 router.register("indicators", IndicatorViewSet, basename="indicator")
 router.register("flows", MaterialFlowViewSet, basename="flow")
+router.register("tools", ToolViewSet, basename="tool")
+router.register("themes", ThemeViewSet, basename="theme")
+router.register("case-studies", CaseStudyViewSet, basename="case-study")
+router.register("plans", PlanViewSet, basename="plan")
+router.register("events", EventViewSet, basename="event")
 
 app_name = "api"
 

@@ -1,0 +1,179 @@
+"""The staff area: who gets in, and what editing, publishing, history and revert do."""
+
+import io
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+from reversion.models import Version
+
+from toolkit.models import CaseStudy, Status, Tool
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+NEW_TOOL = {
+    "title_en": "Count the makers on a street",
+    "summary_en": "Walk a street and list every workshop.",
+    "dimension": "technology-resources",
+    "effort_level": "low",
+    "steps": "1. Walk\n2. Count",
+}
+
+
+@pytest.fixture
+def editor(django_user_model):
+    user = django_user_model.objects.create_user(username="edith", password="s3cret-pass")
+    user.groups.add(Group.objects.get_or_create(name="project-staff")[0])
+    return user
+
+
+@pytest.fixture
+def staff_client(client, editor):
+    client.force_login(editor)
+    return client
+
+
+@pytest.mark.parametrize("url", ["/staff/", "/staff/tools/new/", "/staff/feedback/"])
+def test_signed_out_people_are_sent_to_sign_in(client, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=")
+
+
+@pytest.mark.parametrize("url", ["/staff/", "/staff/tools/new/", "/staff/feedback/"])
+def test_a_maker_gets_a_403_and_never_the_editor(client, django_user_model, url):
+    client.force_login(
+        django_user_model.objects.create_user(username="maker", password="x-pass-123")
+    )
+    response = client.get(url)
+    assert response.status_code == 403
+    assert "markdown-input" not in response.content.decode()
+
+
+def test_a_maker_cannot_publish_or_change_a_tool(client, django_user_model):
+    client.force_login(
+        django_user_model.objects.create_user(username="maker2", password="x-pass-123")
+    )
+    tool = Tool.objects.get(slug="reshoring-scan")
+    assert client.post(f"/staff/tools/{tool.pk}/status/", {"status": "draft"}).status_code == 403
+    assert client.post(f"/staff/tools/{tool.pk}/", {**NEW_TOOL}).status_code == 403
+    tool.refresh_from_db()
+    assert tool.status == Status.PUBLISHED and tool.title_en != NEW_TOOL["title_en"]
+
+
+def test_an_editor_drafts_a_tool_that_stays_hidden_until_published(staff_client, client):
+    response = staff_client.post("/staff/tools/new/", NEW_TOOL)
+    assert response.status_code == 302
+    tool = Tool.objects.get(slug="count-the-makers-on-a-street")
+    assert tool.status == Status.DRAFT
+    assert staff_client.get(f"/staff/tools/{tool.pk}/preview/").status_code == 200
+    assert client.get("/toolkit/count-the-makers-on-a-street/").status_code == 404
+
+    staff_client.post(f"/staff/tools/{tool.pk}/status/", {"status": "review"})
+    staff_client.post(f"/staff/tools/{tool.pk}/status/", {"status": "published"})
+    tool.refresh_from_db()
+    assert tool.status == Status.PUBLISHED and tool.published_at
+    assert staff_client.get("/toolkit/count-the-makers-on-a-street/").status_code == 200
+
+
+def test_a_draft_cannot_jump_straight_to_published(staff_client):
+    staff_client.post("/staff/tools/new/", NEW_TOOL)
+    tool = Tool.objects.get(slug="count-the-makers-on-a-street")
+    staff_client.post(f"/staff/tools/{tool.pk}/status/", {"status": "published"})
+    tool.refresh_from_db()
+    assert tool.status == Status.DRAFT
+
+
+def test_a_tool_without_a_title_is_refused_with_a_message(staff_client):
+    response = staff_client.post("/staff/tools/new/", {**NEW_TOOL, "title_en": ""})
+    assert response.status_code == 400
+    assert "This field is required" in response.content.decode()
+    assert not Tool.objects.filter(summary_en=NEW_TOOL["summary_en"]).exists()
+
+
+def test_every_edit_is_a_version_with_who_a_diff_and_a_revert(staff_client, editor):
+    staff_client.post("/staff/tools/new/", NEW_TOOL)
+    tool = Tool.objects.get(slug="count-the-makers-on-a-street")
+    staff_client.post(
+        f"/staff/tools/{tool.pk}/",
+        {**NEW_TOOL, "title_en": "Count the makers on every street", "change_note": "Wider"},
+    )
+    versions = list(Version.objects.get_for_object(tool))
+    assert [v.revision.comment for v in versions] == ["Wider", "Created"]
+    assert versions[0].revision.user == editor
+
+    diff = staff_client.get(
+        f"/staff/tools/{tool.pk}/diff/?from={versions[1].pk}&to={versions[0].pk}"
+    ).content.decode()
+    assert "<del>a</del>" in diff and "<ins>every</ins>" in diff
+
+    staff_client.post(f"/staff/tools/{tool.pk}/revert/{versions[1].pk}/")
+    tool.refresh_from_db()
+    assert tool.title_en == NEW_TOOL["title_en"]
+    assert Version.objects.get_for_object(tool).count() == 3
+
+
+def test_a_diff_of_unknown_versions_is_a_400(staff_client):
+    tool = Tool.objects.get(slug="reshoring-scan")
+    assert staff_client.get(f"/staff/tools/{tool.pk}/diff/?from=x&to=0").status_code == 400
+
+
+def test_markdown_is_previewed_and_sanitised(staff_client):
+    html = staff_client.post(
+        "/staff/markdown-preview/",
+        {"text": "**bold** <script>alert(1)</script> [x](javascript:alert(1))"},
+    ).json()["html"]
+    assert "<strong>bold</strong>" in html
+    assert "<script" not in html and "javascript:" not in html
+
+
+def _png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (20, 10), "red").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_an_image_needs_a_text_alternative_and_a_real_picture(staff_client):
+    case = CaseStudy.objects.first()
+    url = f"/staff/case-studies/{case.pk}/images/"
+    no_alt = staff_client.post(url, {"image": SimpleUploadedFile("a.png", _png(), "image/png")})
+    assert no_alt.status_code == 400
+    fake = staff_client.post(
+        url, {"image": SimpleUploadedFile("a.png", b"not a picture", "image/png"), "alt_text": "x"}
+    )
+    assert fake.status_code == 400
+    assert not case.images.exists()
+    ok = staff_client.post(
+        url, {"image": SimpleUploadedFile("a.png", _png(), "image/png"), "alt_text": "A red square"}
+    )
+    assert ok.status_code == 302
+    assert case.images.get().alt_text == "A red square"
+
+
+def test_staff_hide_an_abusive_comment(staff_client, django_user_model):
+    from toolkit.models import ToolFeedback
+
+    rude = ToolFeedback.objects.create(
+        tool=Tool.objects.get(slug="reshoring-scan"),
+        user=django_user_model.objects.create(username="troll"),
+        rating=1,
+        comment="Rude words",
+    )
+    staff_client.post("/staff/feedback/", {"feedback": rude.pk, "hidden": "1"})
+    rude.refresh_from_db()
+    assert rude.hidden
+    assert "Rude words" not in staff_client.get("/toolkit/reshoring-scan/").content.decode()
+
+
+def test_the_dashboard_lists_every_kind_of_content(staff_client, django_assert_max_num_queries):
+    with django_assert_max_num_queries(16):
+        html = staff_client.get("/staff/").content.decode()
+    for heading in (
+        "Tools",
+        "Case studies",
+        "Implementation plans",
+        "Plan actions",
+        "Engagement events",
+    ):
+        assert heading in html
