@@ -247,7 +247,8 @@ def diff(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     skip = {"id", "search_en", "search_fr", "search_nl", "updated_at", "created_at"}
     changes = []
     for name in sorted(set(old.field_dict) | set(new.field_dict)):
-        if name in skip:
+        # The untranslated column mirrors the English one: show each change once.
+        if name in skip or f"{name}_en" in new.field_dict:
             continue
         before, after = old.field_dict.get(name), new.field_dict.get(name)
         if before != after:
