@@ -14,6 +14,11 @@ urlpatterns = [
     ),
     path("<slug:slug>/flows.geojson", views.city_flows_geojson, name="flows-geojson"),
     path(
+        "<slug:slug>/layers/<slug:layer>.geojson",
+        views.city_app_layer_geojson,
+        name="app-layer-geojson",
+    ),
+    path(
         "<slug:slug>/context/<slug:layer>.geojson",
         views.city_context_geojson,
         name="context-geojson",

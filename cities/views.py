@@ -15,6 +15,7 @@ from cities.geojson import (
     zones_geojson,
     zones_lost_geojson,
 )
+from cities.map_layers import map_layer, map_layers
 from cities.models import City, ContextLayer, Indicator, LandZone, Sector
 from cities.sector_groups import sector_groups
 from cities.tiles import LAYERS, TileRequestError, cached_tile
@@ -61,13 +62,26 @@ def city_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "zones": reverse("cities:zones-geojson", kwargs={"slug": city.slug}),
             "zonesLost": reverse("cities:zones-lost-geojson", kwargs={"slug": city.slug}),
             "context": {
-                layer.slug: {
-                    "name": layer.name,
-                    "url": reverse(
-                        "cities:context-geojson", kwargs={"slug": city.slug, "layer": layer.slug}
-                    ),
-                }
-                for layer in layers
+                **{
+                    layer.slug: {
+                        "name": layer.name,
+                        "url": reverse(
+                            "cities:context-geojson",
+                            kwargs={"slug": city.slug, "layer": layer.slug},
+                        ),
+                    }
+                    for layer in layers
+                },
+                **{
+                    layer.slug: {
+                        "name": str(layer.name),
+                        "url": reverse(
+                            "cities:app-layer-geojson",
+                            kwargs={"slug": city.slug, "layer": layer.slug},
+                        ),
+                    }
+                    for layer in map_layers()
+                },
             },
             "siteTiles": "/tiles/sites/{z}/{x}/{y}.pbf",
             "siteApi": "/api/v1/sites/",
@@ -196,6 +210,15 @@ def city_context_geojson(request: HttpRequest, slug: str, layer: str) -> HttpRes
     except BBoxError as exc:
         return JsonResponse({"detail": str(exc)}, status=400)
     return _geojson(context_geojson(city=city, layer=layer, bbox=bbox))
+
+
+@require_GET
+def city_app_layer_geojson(request: HttpRequest, slug: str, layer: str) -> HttpResponse:
+    """A layer another app registered (e.g. case studies), for one city."""
+    spec = map_layer(layer)
+    if spec is None:
+        raise Http404("unknown layer")
+    return _geojson(spec.features(_city(slug)))
 
 
 @require_GET

@@ -15,3 +15,9 @@ class ToolkitConfig(AppConfig):
         for model in (Tool, CaseStudy, ImplementationPlan, Action, EngagementEvent):
             if not reversion.is_registered(model):
                 reversion.register(model)
+
+        # Case studies appear as a layer on the city maps.
+        from cities.map_layers import register_map_layer
+        from toolkit.geojson import case_studies_geojson
+
+        register_map_layer("case-studies", _("Case studies"), case_studies_geojson)

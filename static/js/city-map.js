@@ -229,6 +229,12 @@
         var label = document.createElement("span");
         label.textContent = feature.properties.name;
         shape.bindTooltip(label);
+        if (feature.properties.url) {
+          var link = document.createElement("a");
+          link.href = feature.properties.url;
+          link.textContent = feature.properties.name;
+          shape.bindPopup(link);
+        }
       }
     });
   });
@@ -343,7 +349,7 @@
     loaders[slug] = function () {
       return getJSON(config.context[slug].url).then(function (collection) {
         contextLayers[slug].clearLayers(); contextLayers[slug].addData(collection);
-        el.dataset[slug + "Count"] = String(collection.features.length);
+        el.dataset[slug.replace(/-([a-z])/g, function (m, c) { return c.toUpperCase(); }) + "Count"] = String(collection.features.length);
       });
     };
   });

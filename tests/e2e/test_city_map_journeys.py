@@ -10,7 +10,7 @@ from cities.models import Site
 from tests.e2e.map_helpers import close_layers, open_layers
 
 LAYERS = ["Districts", "Industrial land", "Land lost since 2009", "Railway stations",
-          "Manufacturing sites"]  # fmt: skip
+          "Case studies", "Manufacturing sites"]  # fmt: skip
 
 
 def query_of(page) -> dict[str, str]:
@@ -46,16 +46,17 @@ def test_an_official_toggles_every_layer_and_the_address_keeps_the_view(site, pa
         expect(box).to_be_checked()
     expect(city_map).to_have_attribute("data-lost-count", re.compile(r"^[1-9]"))
     expect(city_map).to_have_attribute("data-stations-count", "5")
+    expect(city_map).to_have_attribute("data-case-studies-count", "3")
     expect(page.locator(".map-legend")).to_contain_text("Land lost since 2009")
     page.shoot("all-layers")
     assert set(query_of(page)["layers"].split(",")) == {
-        "districts", "land", "lost", "stations", "sites",
+        "districts", "land", "lost", "stations", "case-studies", "sites",
     }  # fmt: skip
 
     page.get_by_role("checkbox", name="Districts").uncheck()
     page.get_by_role("checkbox", name="Railway stations").uncheck()
     close_layers(page)
-    assert set(query_of(page)["layers"].split(",")) == {"land", "lost", "sites"}
+    assert set(query_of(page)["layers"].split(",")) == {"land", "lost", "case-studies", "sites"}
 
     # The address is the view: opened again, it shows the same layers.
     page.goto(page.url)
