@@ -73,12 +73,16 @@ def _localised(field: str, language: str):
 
 
 def _search_vector(language: str, config: str):
-    # Title weighs most, then the summary, then the pattern's body (English).
+    """Title weighs most, then the summary, then the problem and solution (English).
+
+    Kept small on purpose: a common word can match most tools, and a vector small
+    enough to stay in the table row (not TOAST) is what keeps such searches fast.
+    """
+    body_config = config if language == "en" else "simple"
     return (
         SearchVector(_localised("title", language), weight="A", config=config)
         + SearchVector(_localised("summary", language), weight="B", config=config)
-        + SearchVector("context", "problem", "solution", weight="C", config=config)
-        + SearchVector("forces", "steps", weight="D", config=config)
+        + SearchVector("problem", "solution", weight="C", config=body_config)
     )
 
 
