@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -29,3 +30,7 @@ urlpatterns += i18n_patterns(
     path("staff/", include("toolkit.staff_urls")),
     prefix_default_language=False,
 )
+
+# Uploaded files (tool resources, case-study images): served by Django only in
+# development; in production the web server in front serves MEDIA_ROOT.
+urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

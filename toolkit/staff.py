@@ -84,11 +84,11 @@ KINDS = {
         Kind("case-studies", CaseStudy, staff_forms.CaseStudyForm, gettext_lazy("case study"),
              gettext_lazy("Case studies"), "toolkit/case_study_detail.html"),
         Kind("plans", ImplementationPlan, staff_forms.PlanForm, gettext_lazy("plan"),
-             gettext_lazy("Implementation plans")),
+             gettext_lazy("Implementation plans"), "toolkit/plan.html"),
         Kind("actions", Action, staff_forms.ActionForm, gettext_lazy("action"),
-             gettext_lazy("Plan actions")),
+             gettext_lazy("Plan actions"), "toolkit/plan.html"),
         Kind("events", EngagementEvent, staff_forms.EventForm, gettext_lazy("event"),
-             gettext_lazy("Engagement events")),
+             gettext_lazy("Engagement events"), "toolkit/events.html"),
     )
 }  # fmt: skip
 
@@ -135,11 +135,13 @@ def edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpResponse
         return redirect("staff:edit", kind=kind, pk=item.pk)
     if obj is not None and isinstance(obj, CaseStudy):
         image_form = staff_forms.CaseStudyImageForm()
+    file_form = staff_forms.ToolFileForm() if isinstance(obj, Tool) else None
     context = {
         "kind": spec,
         "obj": obj,
         "form": form,
         "image_form": image_form,
+        "file_form": file_form,
         "has_status": hasattr(spec.model, "status") and obj is not None,
         "next_statuses": _next_statuses(obj),
         "versions": _versions(obj)[:5] if obj else [],
@@ -188,7 +190,13 @@ def preview(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     if spec.preview_template is None:
         raise Http404("no preview for this kind")
     obj = get_object_or_404(spec.model, pk=pk)
-    if isinstance(obj, Tool):
+    if isinstance(obj, ImplementationPlan | Action):
+        from toolkit.views import plan_context
+
+        context = plan_context(obj if isinstance(obj, ImplementationPlan) else obj.plan)
+    elif isinstance(obj, EngagementEvent):
+        context = {"events": [obj], "cities": [], "selected_city": ""}
+    elif isinstance(obj, Tool):
         context = {
             "tool": obj, "related": obj.related.order_by("title"),
             "cases": obj.case_studies.select_related("city"), "case_points": [],
@@ -200,8 +208,9 @@ def preview(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             "points": [{"title": obj.title, "lat": obj.location.y, "lon": obj.location.x}],
             "city_map_url": obj.city.get_absolute_url(),
         }  # fmt: skip
+    status_of = obj.plan if isinstance(obj, Action) else obj
     context["preview"] = {"edit_url": reverse("staff:edit", kwargs={"kind": kind, "pk": pk}),
-                          "status": obj.get_status_display()}  # fmt: skip
+                          "status": status_of.get_status_display()}  # fmt: skip
     return render(request, spec.preview_template, context)
 
 
@@ -312,6 +321,25 @@ def upload_image(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "kind": spec, "obj": case, "form": spec.form(instance=case), "image_form": form,
         "has_status": True, "next_statuses": _next_statuses(case), "versions": _versions(case)[:5],
+    }  # fmt: skip
+    return render(request, "staff/edit.html", context, status=400)
+
+
+@staff_only
+@require_POST
+def upload_file(request: HttpRequest, pk: int) -> HttpResponse:
+    tool = get_object_or_404(Tool, pk=pk)
+    form = staff_forms.ToolFileForm(request.POST, request.FILES)
+    if form.is_valid():
+        item = form.save(commit=False)
+        item.tool = tool
+        item.save()
+        messages.success(request, _("File added."))
+        return redirect("staff:edit", kind="tools", pk=pk)
+    spec = KINDS["tools"]
+    context = {
+        "kind": spec, "obj": tool, "form": spec.form(instance=tool), "file_form": form,
+        "has_status": True, "next_statuses": _next_statuses(tool), "versions": _versions(tool)[:5],
     }  # fmt: skip
     return render(request, "staff/edit.html", context, status=400)
 

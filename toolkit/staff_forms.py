@@ -19,6 +19,7 @@ from toolkit.models import (
     Method,
     Theme,
     Tool,
+    ToolFile,
 )
 
 MARKDOWN = {"class": "markdown-input", "rows": 8, "data-markdown": "1"}
@@ -244,3 +245,44 @@ class CaseStudyImageForm(forms.ModelForm):
         clean.save(buffer, format=kind)
         name = f"{slugify(upload.name.rsplit('.', 1)[0])[:60] or 'image'}.{kind.lower()}"
         return InMemoryUploadedFile(buffer, "image", name, IMAGE_FORMATS[kind], buffer.tell(), None)
+
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+# Extension -> how the file must begin (None: text that must read as UTF-8).
+FILE_SIGNATURES = {
+    "pdf": b"%PDF-",
+    "docx": b"PK\x03\x04",
+    "xlsx": b"PK\x03\x04",
+    "odt": b"PK\x03\x04",
+    "ods": b"PK\x03\x04",
+    "csv": None,
+    "txt": None,
+}
+
+
+class ToolFileForm(forms.ModelForm):
+    class Meta:
+        model = ToolFile
+        fields = ["title", "file"]
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        extension = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
+        if extension not in FILE_SIGNATURES:
+            raise forms.ValidationError(
+                _("Upload a PDF, Word, Excel, OpenDocument, CSV or text file.")
+            )
+        if upload.size > MAX_FILE_BYTES:
+            raise forms.ValidationError(_("The file is larger than 20 MB."))
+        head = upload.read(2048)
+        upload.seek(0)
+        signature = FILE_SIGNATURES[extension]
+        if signature is None:
+            try:
+                head.decode("utf-8")
+            except UnicodeDecodeError:
+                raise forms.ValidationError(_("This text file is not in UTF-8.")) from None
+        elif not head.startswith(signature):
+            raise forms.ValidationError(_("The file's content does not match its name."))
+        upload.name = f"{slugify(upload.name.rsplit('.', 1)[0])[:60] or 'file'}.{extension}"
+        return upload

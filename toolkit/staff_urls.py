@@ -9,6 +9,7 @@ urlpatterns = [
     path("feedback/", staff.feedback, name="feedback"),
     path("markdown-preview/", staff.markdown_preview, name="markdown-preview"),
     path("case-studies/<int:pk>/images/", staff.upload_image, name="upload-image"),
+    path("tools/<int:pk>/files/", staff.upload_file, name="upload-file"),
     path("<slug:kind>/new/", staff.edit, name="new"),
     path("<slug:kind>/<int:pk>/", staff.edit, name="edit"),
     path("<slug:kind>/<int:pk>/status/", staff.set_status, name="status"),

@@ -174,12 +174,8 @@ def case_study_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "toolkit/case_study_detail.html", context)
 
 
-@require_GET
-def city_plan(request: HttpRequest, slug: str) -> HttpResponse:
-    plan = get_object_or_404(
-        ImplementationPlan.objects.select_related("city").filter(status=Status.PUBLISHED),
-        city__slug=slug,
-    )
+def plan_context(plan: ImplementationPlan) -> dict:
+    """The plan page's content: its actions on a timeline, with their progress."""
     actions = list(plan.actions.prefetch_related("tools").order_by("order"))
     dated = [a for a in actions if a.start and a.end]
     first = min((a.start for a in dated), default=None)
@@ -189,7 +185,7 @@ def city_plan(request: HttpRequest, slug: str) -> HttpResponse:
         if span and action.start and action.end:
             action.offset_pct = round((action.start - first).days / span * 100, 2)
             action.width_pct = max(1.5, round((action.end - action.start).days / span * 100, 2))
-    context = {
+    return {
         "plan": plan,
         "actions": actions,
         "first": first,
@@ -197,7 +193,15 @@ def city_plan(request: HttpRequest, slug: str) -> HttpResponse:
         "years": list(range(first.year, last.year + 1)) if first and last else [],
         "done": sum(1 for a in actions if a.state == "done"),
     }
-    return render(request, "toolkit/plan.html", context)
+
+
+@require_GET
+def city_plan(request: HttpRequest, slug: str) -> HttpResponse:
+    plan = get_object_or_404(
+        ImplementationPlan.objects.select_related("city").filter(status=Status.PUBLISHED),
+        city__slug=slug,
+    )
+    return render(request, "toolkit/plan.html", plan_context(plan))
 
 
 @require_GET

@@ -177,3 +177,31 @@ def test_the_dashboard_lists_every_kind_of_content(staff_client, django_assert_m
         "Engagement events",
     ):
         assert heading in html
+
+
+@pytest.mark.parametrize("kind", ["plans", "actions", "events", "case-studies"])
+def test_every_kind_of_content_can_be_previewed(staff_client, kind):
+    from toolkit.staff import KINDS
+
+    obj = KINDS[kind].model.objects.first()
+    response = staff_client.get(f"/staff/{kind}/{obj.pk}/preview/")
+    assert response.status_code == 200
+    assert "preview-banner" in response.content.decode()
+
+
+def test_a_resource_file_must_be_what_its_name_says(staff_client):
+    tool = Tool.objects.get(slug="reshoring-scan")
+    url = f"/staff/tools/{tool.pk}/files/"
+    fake = staff_client.post(
+        url, {"title": "Guide", "file": SimpleUploadedFile("guide.pdf", b"MZ\x90 not a pdf")}
+    )
+    assert fake.status_code == 400
+    assert "does not match its name" in fake.content.decode()
+    script = staff_client.post(url, {"title": "x", "file": SimpleUploadedFile("run.exe", b"MZ")})
+    assert script.status_code == 400
+    assert not tool.files.exists()
+    ok = staff_client.post(
+        url, {"title": "Guide", "file": SimpleUploadedFile("Guide 2024.pdf", b"%PDF-1.4 ...")}
+    )
+    assert ok.status_code == 302
+    assert tool.files.get().file.name.endswith("guide-2024.pdf")
