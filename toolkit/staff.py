@@ -120,7 +120,6 @@ def edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpResponse
     spec = _kind(kind)
     obj = get_object_or_404(spec.model, pk=pk) if pk else None
     form = spec.form(request.POST or None, instance=obj)
-    image_form = None
     if request.method == "POST" and form.is_valid():
         created = obj is None
         item = form.save(commit=False)
@@ -133,10 +132,18 @@ def edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpResponse
         )
         messages.success(request, _("Saved."))
         return redirect("staff:edit", kind=kind, pk=item.pk)
-    if obj is not None and isinstance(obj, CaseStudy):
+    context = _edit_context(spec, obj, form)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "staff/edit.html", context, status=status)
+
+
+def _edit_context(spec: Kind, obj, form, image_form=None, file_form=None) -> dict:
+    """What the edit page shows: the form, the uploads that fit the content, its workflow."""
+    if obj is not None and image_form is None and isinstance(obj, CaseStudy):
         image_form = staff_forms.CaseStudyImageForm()
-    file_form = staff_forms.ToolFileForm() if isinstance(obj, Tool) else None
-    context = {
+    if obj is not None and file_form is None and isinstance(obj, Tool):
+        file_form = staff_forms.ToolFileForm()
+    return {
         "kind": spec,
         "obj": obj,
         "form": form,
@@ -146,8 +153,6 @@ def edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpResponse
         "next_statuses": _next_statuses(obj),
         "versions": _versions(obj)[:5] if obj else [],
     }
-    status = 400 if request.method == "POST" else 200
-    return render(request, "staff/edit.html", context, status=status)
 
 
 def _next_statuses(obj) -> list[tuple[str, str]]:
@@ -318,10 +323,7 @@ def upload_image(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Image added."))
         return redirect("staff:edit", kind="case-studies", pk=pk)
     spec = KINDS["case-studies"]
-    context = {
-        "kind": spec, "obj": case, "form": spec.form(instance=case), "image_form": form,
-        "has_status": True, "next_statuses": _next_statuses(case), "versions": _versions(case)[:5],
-    }  # fmt: skip
+    context = _edit_context(spec, case, spec.form(instance=case), image_form=form)
     return render(request, "staff/edit.html", context, status=400)
 
 
@@ -337,10 +339,7 @@ def upload_file(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("File added."))
         return redirect("staff:edit", kind="tools", pk=pk)
     spec = KINDS["tools"]
-    context = {
-        "kind": spec, "obj": tool, "form": spec.form(instance=tool), "file_form": form,
-        "has_status": True, "next_statuses": _next_statuses(tool), "versions": _versions(tool)[:5],
-    }  # fmt: skip
+    context = _edit_context(spec, tool, spec.form(instance=tool), file_form=form)
     return render(request, "staff/edit.html", context, status=400)
 
 
