@@ -24,3 +24,9 @@ def django_db_setup(django_db_setup, django_db_blocker):
 @pytest.fixture
 def demo(db):
     """Marks a test that reads the demo data (three cities, their maps and statistics)."""
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    """Uploads of each test land in a folder of its own, removed afterwards."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")

@@ -86,7 +86,7 @@ class ToolViewSet(viewsets.ReadOnlyModelViewSet):
             return selectors.tool_search(query=query, language=get_language())
         return selectors.published_tools().prefetch_related(
             "themes",
-            "related",
+            selectors.published_tools_prefetch("related"),
             Prefetch("case_studies", queryset=CaseStudy.objects.only("slug", "status")),
         )
 
@@ -154,7 +154,7 @@ class CaseStudyViewSet(viewsets.ReadOnlyModelViewSet):
         qs = (
             CaseStudy.objects.filter(status=Status.PUBLISHED)
             .select_related("city")
-            .prefetch_related(Prefetch("tools", queryset=Tool.objects.only("slug")), "sectors")
+            .prefetch_related(selectors.published_tools_prefetch(), "sectors")
             .order_by("city__slug", "slug")
         )
         params = self.request.query_params
@@ -215,7 +215,7 @@ class PlanViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         actions = Action.objects.order_by("order").prefetch_related(
-            Prefetch("tools", queryset=Tool.objects.only("slug"))
+            selectors.published_tools_prefetch()
         )
         return (
             ImplementationPlan.objects.filter(status=Status.PUBLISHED)
@@ -245,7 +245,7 @@ class EventViewSet(viewsets.ReadOnlyModelViewSet):
         qs = (
             EngagementEvent.objects.filter(status=Status.PUBLISHED)
             .select_related("city")
-            .prefetch_related(Prefetch("tools", queryset=Tool.objects.only("slug")))
+            .prefetch_related(selectors.published_tools_prefetch())
             .order_by("-date")
         )
         if self.request.query_params.get("city"):

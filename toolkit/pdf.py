@@ -1,5 +1,7 @@
 """A tool as a printable PDF sheet (fpdf2, DejaVu for every European character)."""
 
+import re
+from html import unescape
 from pathlib import Path
 
 from django.conf import settings
@@ -30,6 +32,17 @@ class Sheet(FPDF):
         self.set_font("DejaVu", size=8)
         self.set_text_color(90, 90, 90)
         self.cell(0, 6, f"{self.footer_text} · {self.page_no()}", align="C")
+
+
+def _write_section(pdf: FPDF, html: str) -> None:
+    """Write sanitised HTML; what fpdf cannot lay out (wide tables, odd nesting) goes in as text."""
+    # A link whose address the sanitiser removed is just its text.
+    html = re.sub(r"<a(?![^>]*\bhref=)[^>]*>(.*?)</a>", r"\1", html, flags=re.DOTALL)
+    try:
+        pdf.write_html(html)
+    except Exception:  # fpdf raises several kinds on layouts it cannot handle
+        text = unescape(re.sub(r"<[^>]+>", " ", html))
+        pdf.multi_cell(0, 5, re.sub(r"[ \t]+", " ", text).strip(), new_x="LMARGIN", new_y="NEXT")
 
 
 def tool_pdf(tool: Tool, request: HttpRequest) -> bytes:
@@ -75,5 +88,5 @@ def tool_pdf(tool: Tool, request: HttpRequest) -> bytes:
         pdf.cell(0, 8, str(label), new_x="LMARGIN", new_y="NEXT")
         pdf.set_text_color(0, 0, 0)
         pdf.set_font("DejaVu", "", 10)
-        pdf.write_html(str(render_markdown(text)))
+        _write_section(pdf, str(render_markdown(text)))
     return bytes(pdf.output())

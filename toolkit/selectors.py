@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Avg, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import QueryDict
 
 from cities.models import City
@@ -211,6 +211,13 @@ def tool_detail(*, slug: str) -> Tool:
             rating_count=Count("feedback", filter=Q(feedback__hidden=False)),
         )
         .get(slug=slug)
+    )
+
+
+def published_tools_prefetch(name: str = "tools") -> Prefetch:
+    """Links to tools, keeping drafts out of what the public sees."""
+    return Prefetch(
+        name, queryset=published_tools().only("slug", "title", "title_en", "title_fr", "title_nl")
     )
 
 

@@ -73,9 +73,14 @@ def content_revert(*, obj, version, user):
     """Bring back an earlier version's fields (and links), as a new revision."""
     if version.object_id != str(obj.pk) or version.content_type.model_class() is not type(obj):
         raise ValueError("that version belongs to something else")
+    # The content comes back; whether it is public does not: status changes go
+    # through content_set_status only.
+    kept = {name: getattr(obj, name) for name in ("status", "published_at") if hasattr(obj, name)}
     with reversion.create_revision():
         version.revert()
         obj.refresh_from_db()
+        for name, value in kept.items():
+            setattr(obj, name, value)
         obj.save()
         reversion.set_user(user)
         reversion.set_comment(

@@ -13,6 +13,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Avg, Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -176,6 +177,8 @@ def _versions(obj) -> list[Version]:
 @require_POST
 def set_status(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     spec = _kind(kind)
+    if not hasattr(spec.model, "status"):
+        raise Http404("this kind of content has no status")
     obj = get_object_or_404(spec.model, pk=pk)
     try:
         content_set_status(obj=obj, status=request.POST.get("status", ""), user=request.user)
@@ -298,6 +301,18 @@ def revert(request: HttpRequest, kind: str, pk: int, version: int) -> HttpRespon
     return redirect("staff:edit", kind=kind, pk=pk)
 
 
+def _save_upload(obj, field: str) -> None:
+    """Store the file and its row together: if the row cannot be written, remove the file."""
+    try:
+        with transaction.atomic():
+            obj.save()
+    except Exception:
+        stored = getattr(obj, field)
+        if stored and stored.name:
+            stored.storage.delete(stored.name)
+        raise
+
+
 class MarkdownPreviewForm(forms.Form):
     text = forms.CharField(required=False, max_length=100_000)
 
@@ -319,7 +334,7 @@ def upload_image(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         image = form.save(commit=False)
         image.case_study = case
-        image.save()
+        _save_upload(image, "image")
         messages.success(request, _("Image added."))
         return redirect("staff:edit", kind="case-studies", pk=pk)
     spec = KINDS["case-studies"]
@@ -335,7 +350,7 @@ def upload_file(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         item = form.save(commit=False)
         item.tool = tool
-        item.save()
+        _save_upload(item, "file")
         messages.success(request, _("File added."))
         return redirect("staff:edit", kind="tools", pk=pk)
     spec = KINDS["tools"]
@@ -346,7 +361,10 @@ def upload_file(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_only
 def feedback(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        item = get_object_or_404(ToolFeedback, pk=request.POST.get("feedback") or 0)
+        raw = request.POST.get("feedback", "")
+        item = get_object_or_404(
+            ToolFeedback, pk=int(raw) if raw.isdecimal() and len(raw) < 19 else 0
+        )
         feedback_set_hidden(feedback=item, hidden=request.POST.get("hidden") == "1")
         return redirect("staff:feedback")
     ratings = (

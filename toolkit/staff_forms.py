@@ -1,5 +1,6 @@
 """Forms of the staff area: one per kind of content, and the image upload."""
 
+import codecs
 from io import BytesIO
 
 from django import forms
@@ -233,16 +234,16 @@ class CaseStudyImageForm(forms.ModelForm):
             with Image.open(upload) as probe:
                 kind = probe.format
                 probe.verify()
-        except (UnidentifiedImageError, OSError):
+            if kind not in IMAGE_FORMATS:
+                raise forms.ValidationError(_("Upload a JPEG, PNG or WebP picture."))
+            # Re-encode: drops EXIF (places, cameras) and anything hidden in the file.
+            upload.seek(0)
+            with Image.open(upload) as image:
+                clean = image.convert("RGB") if kind == "JPEG" else image.copy()
+            buffer = BytesIO()
+            clean.save(buffer, format=kind)
+        except (UnidentifiedImageError, OSError, ValueError):
             raise forms.ValidationError(_("This file is not a picture we can read.")) from None
-        if kind not in IMAGE_FORMATS:
-            raise forms.ValidationError(_("Upload a JPEG, PNG or WebP picture."))
-        # Re-encode: drops EXIF (places, cameras) and anything hidden in the file.
-        upload.seek(0)
-        with Image.open(upload) as image:
-            clean = image.convert("RGB") if kind == "JPEG" else image.copy()
-        buffer = BytesIO()
-        clean.save(buffer, format=kind)
         name = f"{slugify(upload.name.rsplit('.', 1)[0])[:60] or 'image'}.{kind.lower()}"
         return InMemoryUploadedFile(buffer, "image", name, IMAGE_FORMATS[kind], buffer.tell(), None)
 
@@ -279,7 +280,8 @@ class ToolFileForm(forms.ModelForm):
         signature = FILE_SIGNATURES[extension]
         if signature is None:
             try:
-                head.decode("utf-8")
+                # Incremental: a character cut at the end of the sample is not an error.
+                codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
             except UnicodeDecodeError:
                 raise forms.ValidationError(_("This text file is not in UTF-8.")) from None
         elif not head.startswith(signature):

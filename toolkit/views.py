@@ -13,6 +13,7 @@ from toolkit.forms import FeedbackForm, StartForm
 from toolkit.models import EngagementEvent, ImplementationPlan, Status, Tool, ToolFeedback
 from toolkit.pdf import tool_pdf
 from toolkit.recommend import recommend_path
+from toolkit.selectors import published_tools_prefetch
 from toolkit.services import feedback_save
 
 PAGE_SIZE = 24
@@ -132,7 +133,7 @@ def case_study_list(request: HttpRequest) -> HttpResponse:
     tool = request.GET.get("tool", "")
     if city:
         cases = cases.filter(city__slug=city)
-    if sector.isdigit():
+    if sector.isdecimal() and len(sector) <= 2:
         cases = cases.filter(sectors__code=int(sector))
     if tool:
         cases = cases.filter(tools__slug=tool)
@@ -176,7 +177,7 @@ def case_study_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 def plan_context(plan: ImplementationPlan) -> dict:
     """The plan page's content: its actions on a timeline, with their progress."""
-    actions = list(plan.actions.prefetch_related("tools").order_by("order"))
+    actions = list(plan.actions.prefetch_related(published_tools_prefetch()).order_by("order"))
     dated = [a for a in actions if a.start and a.end]
     first = min((a.start for a in dated), default=None)
     last = max((a.end for a in dated), default=None)
@@ -209,7 +210,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
     events = (
         EngagementEvent.objects.filter(status=Status.PUBLISHED)
         .select_related("city")
-        .prefetch_related("tools")
+        .prefetch_related(published_tools_prefetch())
         .order_by("-date")
     )
     city = request.GET.get("city", "")
