@@ -41,6 +41,7 @@ def test_a_visitor_opens_a_city_and_sees_its_districts_on_the_map(site, page):
     # Only the districts, so that a click lands on one.
     open_layers(page)
     page.get_by_role("checkbox", name="Manufacturing sites").uncheck()
+    open_layers(page)  # on a phone the list folds away when the pointer leaves it
     page.get_by_role("checkbox", name="Industrial land").uncheck()
     close_layers(page)
     expect(shapes).to_have_count(19)
