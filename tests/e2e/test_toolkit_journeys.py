@@ -23,6 +23,9 @@ def test_an_official_searches_combines_facets_opens_prints_and_follows_a_case(si
     expect(count).to_contain_text("tools")
     everything = int(re.search(r"\d+", count.inner_text()).group())
 
+    facets = page.locator("details.facets")
+    if facets.get_attribute("open") is None:  # folded on a phone
+        facets.locator("summary").click()
     page.get_by_role("checkbox", name=re.compile(r"^Space")).check()
     page.get_by_role("checkbox", name=re.compile(r"^Public authority")).check()
     page.get_by_role("button", name="Apply filters").click()
