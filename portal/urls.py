@@ -2,18 +2,21 @@ from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from django.views.generic import RedirectView
 
 from cities.views import tile
 from portal import health, views
 
+# The admin signs people in through the accounts pages, so that their rate
+# limits and lock-out cover every way in.
+admin.site.login = login_required(admin.site.login)
+
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/", include("portal.api_urls")),
-    # Sign-in for staff and raters until full accounts (django-allauth) arrive.
-    path("accounts/", include("django.contrib.auth.urls")),
     path("tiles/<slug:layer>/<int:z>/<int:x>/<int:y>.pbf", tile, name="tile"),
     path(
         "favicon.ico",
@@ -24,6 +27,7 @@ urlpatterns = [
 # Pages for people: English at the root, French under /fr/, Dutch under /nl/.
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
+    path("accounts/", include("allauth.urls")),
     path("", include("toolkit.urls")),
     path("cities/", include("cities.urls")),
     path("makers/", include("stakeholders.urls")),

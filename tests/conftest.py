@@ -30,3 +30,12 @@ def demo(db):
 def _media_root(settings, tmp_path):
     """Uploads of each test land in a folder of its own, removed afterwards."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters and cached tiles start empty for each test (the tests' own
+    Redis database for the cache, apart from the broker's)."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -90,11 +90,14 @@ def _people() -> None:
 
     staff, _ = Group.objects.get_or_create(name="project-staff")
     for username, groups in (("edith", [staff]), ("mo", [])):
-        user, created = User.objects.get_or_create(username=username)
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"email": f"{username}@example.org"}
+        )
         if created:
             user.set_password(PASSWORD)
             user.save()
             user.groups.set(groups)
+            user.emailaddress_set.create(email=user.email, verified=True, primary=True)
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from tests.e2e.conftest import PASSWORD
 
 def sign_in(page, site, username: str, next_path: str) -> None:
     page.goto(f"{site}/accounts/login/?next={next_path}")
-    page.get_by_label("Username").fill(username)
+    page.get_by_label("Email or username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign In").click()
 
 
 def test_an_official_searches_combines_facets_opens_prints_and_follows_a_case(site, page):
@@ -118,7 +118,7 @@ def test_a_staff_editor_drafts_previews_publishes_edits_diffs_and_reverts_a_tool
 def test_an_anonymous_visitor_and_a_maker_cannot_reach_the_staff_area(site, page):
     page.console.expect("status of 403")  # the refusal below is the point
     page.goto(site + "/staff/")
-    expect(page.locator("h1")).to_have_text("Sign in")
+    expect(page.locator("h1")).to_have_text("Sign In")
     sign_in(page, site, "mo", "/staff/")
     expect(page.locator("h1")).to_have_text("Not allowed")
     assert page.locator("textarea").count() == 0
