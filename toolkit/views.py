@@ -102,7 +102,8 @@ def tool_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "feedback_form": form,
         "my_feedback": mine,
     }
-    return render(request, "toolkit/tool_detail.html", context)
+    status = 400 if request.method == "POST" else 200  # a valid POST has redirected
+    return render(request, "toolkit/tool_detail.html", context, status=status)
 
 
 @require_GET
@@ -122,7 +123,8 @@ def start(request: HttpRequest) -> HttpResponse:
     path = None
     if form.is_valid():
         path = recommend_path(**form.cleaned_data)
-    return render(request, "toolkit/start.html", {"form": form, "path": path})
+    status = 400 if form.is_bound and not form.is_valid() else 200
+    return render(request, "toolkit/start.html", {"form": form, "path": path}, status=status)
 
 
 @require_GET

@@ -48,7 +48,7 @@ def test_a_bad_rating_is_refused_with_a_message_and_changes_nothing(client, djan
     user = django_user_model.objects.create_user(username="official2", password="s3cret-pass")
     client.force_login(user)
     response = client.post("/toolkit/reshoring-scan/", {"rating": "9"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Select a valid choice" in response.content.decode()
     assert not ToolFeedback.objects.filter(user=user).exists()
 
@@ -70,8 +70,9 @@ def test_where_do_i_start_recommends_an_ordered_path_with_reasons(client):
 
 
 def test_where_do_i_start_explains_a_missing_answer(client):
-    html = client.get("/toolkit/start/?challenge=nonsense").content.decode()
-    assert "Please answer every question" in html
+    response = client.get("/toolkit/start/?challenge=nonsense")
+    assert response.status_code == 400
+    assert "Please answer every question" in response.content.decode()
 
 
 def test_case_studies_filter_and_link_to_their_city_map(client):
