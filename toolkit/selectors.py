@@ -134,53 +134,64 @@ def tool_search(*, query: ToolQuery, language: str) -> QuerySet[Tool]:
     )  # fmt: skip
 
 
-def _array_counts(qs: QuerySet[Tool], column: str) -> dict[str, int]:
-    sql, params = qs.values("pk").query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT value, count(*) FROM toolkit_tool t "  # noqa: S608 (column from code)
-            f"CROSS JOIN LATERAL unnest(t.{column}) AS value WHERE t.id IN ({sql}) GROUP BY value",
-            params,
-        )
-        return dict(cursor.fetchall())
+# Every facet's counts in one statement: the search runs once (the `base` CTE),
+# each tool carries whether it passes each facet, and each facet counts the
+# tools that pass all the *other* facets.
+_FACET_COUNTS_SQL = """
+WITH base AS MATERIALIZED (
+  SELECT t.id, t.dimension, t.audiences, t.methods, t.effort_level,
+         (%(dimension)s::text[] = '{}' OR t.dimension = ANY(%(dimension)s)) AS dimension_ok,
+         (%(theme)s::text[] = '{}' OR EXISTS (
+            SELECT 1 FROM toolkit_tool_themes tt JOIN toolkit_theme th ON th.id = tt.theme_id
+            WHERE tt.tool_id = t.id AND th.slug = ANY(%(theme)s))) AS theme_ok,
+         (%(audience)s::text[] = '{}' OR t.audiences && %(audience)s::varchar[]) AS audience_ok,
+         (%(method)s::text[] = '{}' OR t.methods && %(method)s::varchar[]) AS method_ok,
+         (%(city)s::text[] = '{}' OR EXISTS (
+            SELECT 1 FROM toolkit_casestudy_tools ct
+            JOIN toolkit_casestudy cs ON cs.id = ct.casestudy_id AND cs.status = 'published'
+            JOIN cities_city c ON c.id = cs.city_id
+            WHERE ct.tool_id = t.id AND c.slug = ANY(%(city)s))) AS city_ok,
+         (%(effort)s::text[] = '{}' OR t.effort_level = ANY(%(effort)s)) AS effort_ok
+  FROM toolkit_tool t
+  WHERE t.status = 'published' {search}
+)
+SELECT 'dimension', dimension, count(*) FROM base
+  WHERE theme_ok AND audience_ok AND method_ok AND city_ok AND effort_ok GROUP BY 2
+UNION ALL
+SELECT 'theme', th.slug, count(DISTINCT b.id) FROM base b
+  JOIN toolkit_tool_themes tt ON tt.tool_id = b.id JOIN toolkit_theme th ON th.id = tt.theme_id
+  WHERE dimension_ok AND audience_ok AND method_ok AND city_ok AND effort_ok GROUP BY 2
+UNION ALL
+SELECT 'audience', value, count(*) FROM base b CROSS JOIN LATERAL unnest(b.audiences) AS value
+  WHERE dimension_ok AND theme_ok AND method_ok AND city_ok AND effort_ok GROUP BY 2
+UNION ALL
+SELECT 'method', value, count(*) FROM base b CROSS JOIN LATERAL unnest(b.methods) AS value
+  WHERE dimension_ok AND theme_ok AND audience_ok AND city_ok AND effort_ok GROUP BY 2
+UNION ALL
+SELECT 'city', c.slug, count(DISTINCT b.id) FROM base b
+  JOIN toolkit_casestudy_tools ct ON ct.tool_id = b.id
+  JOIN toolkit_casestudy cs ON cs.id = ct.casestudy_id AND cs.status = 'published'
+  JOIN cities_city c ON c.id = cs.city_id
+  WHERE dimension_ok AND theme_ok AND audience_ok AND method_ok AND effort_ok GROUP BY 2
+UNION ALL
+SELECT 'effort', effort_level, count(*) FROM base
+  WHERE dimension_ok AND theme_ok AND audience_ok AND method_ok AND city_ok GROUP BY 2
+"""
 
 
 def facet_counts(*, query: ToolQuery, language: str) -> dict[str, dict[str, int]]:
     """For each facet, how many tools each value would give with the other choices kept."""
-    base, _search = _searched(language, query)
-    counts = {
-        "dimension": dict(
-            _filtered(base, query, "dimension")
-            .values_list("dimension")
-            .annotate(n=Count("pk"))
-            .order_by()
-        ),
-        "theme": dict(
-            Tool.themes.through.objects.filter(
-                tool__in=_filtered(base, query, "theme").values("pk")
-            )
-            .values_list("theme__slug")
-            .annotate(n=Count("tool", distinct=True))
-            .order_by()
-        ),
-        "audience": _array_counts(_filtered(base, query, "audience"), "audiences"),
-        "method": _array_counts(_filtered(base, query, "method"), "methods"),
-        "city": dict(
-            CaseStudy.tools.through.objects.filter(
-                tool__in=_filtered(base, query, "city").values("pk"),
-                casestudy__status=Status.PUBLISHED,
-            )
-            .values_list("casestudy__city__slug")
-            .annotate(n=Count("tool", distinct=True))
-            .order_by()
-        ),
-        "effort": dict(
-            _filtered(base, query, "effort")
-            .values_list("effort_level")
-            .annotate(n=Count("pk"))
-            .order_by()
-        ),
-    }
+    language = language if language in SEARCH_CONFIGS else "en"
+    params = {name: list(getattr(query, name)) for name in FACETS}
+    search = ""
+    if query.q:
+        search = f"AND t.search_{language} @@ websearch_to_tsquery(%(config)s::regconfig, %(q)s)"
+        params.update(config=SEARCH_CONFIGS[language], q=query.q)
+    counts: dict[str, dict[str, int]] = {name: {} for name in FACETS}
+    with connection.cursor() as cursor:
+        cursor.execute(_FACET_COUNTS_SQL.replace("{search}", search), params)
+        for facet, value, count in cursor.fetchall():
+            counts[facet][value] = count
     return counts
 
 

@@ -6,7 +6,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cities.models import City
+from cities.models import City, Sector
 from toolkit import selectors
 from toolkit.dimensions import DIMENSIONS
 from toolkit.forms import FeedbackForm, StartForm
@@ -144,7 +144,10 @@ def case_study_list(request: HttpRequest) -> HttpResponse:
         "cases": cases,
         "cities": City.objects.order_by("slug"),
         "tools": selectors.published_tools().order_by("title").only("slug", "title"),
-        "sectors": {s for c in cases for s in c.sectors.all()},
+        # Every sector some published case study has, whatever is filtered now.
+        "sectors": Sector.objects.filter(casestudy__status=Status.PUBLISHED)
+        .distinct()
+        .order_by("code"),
         "selected": {"city": city, "sector": sector, "tool": tool},
         "points": [
             {

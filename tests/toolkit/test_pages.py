@@ -89,3 +89,17 @@ def test_the_plan_shows_each_action_with_its_progress_and_the_events_page_lists_
     assert "timeline" in html
     assert client.get("/events/?city=brussels").status_code == 200
     assert client.get("/cities/atlantis/plan/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/case-studies/", "/case-studies/?city=london&sector=25", "/events/", "/cities/london/plan/"],
+)
+def test_lists_run_a_constant_number_of_queries(client, django_assert_max_num_queries, url):
+    with django_assert_max_num_queries(7):
+        assert client.get(url).status_code == 200
+
+
+def test_the_sector_filter_keeps_offering_every_sector(client):
+    html = client.get("/case-studies/?sector=25").content.decode()
+    assert html.count('<option value="') - html.count('<option value="">') >= 10
