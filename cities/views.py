@@ -1,3 +1,5 @@
+from functools import wraps
+
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -140,10 +142,6 @@ def _transpose(series: dict) -> list[dict]:
     ]
 
 
-def _bbox_or_400(request: HttpRequest):
-    return parse_bbox(request.GET.get("bbox"))
-
-
 def _geojson(text: str) -> HttpResponse:
     response = HttpResponse(text, content_type="application/geo+json")
     response["Cache-Control"] = "public, max-age=300"
@@ -154,71 +152,69 @@ def _city(slug: str) -> City:
     return get_object_or_404(City.objects.only("pk", "slug"), slug=slug)
 
 
-@require_GET
-def city_districts_geojson(request: HttpRequest, slug: str) -> HttpResponse:
-    city = _city(slug)
-    try:
-        bbox = _bbox_or_400(request)
-    except BBoxError as exc:
-        return JsonResponse({"detail": str(exc)}, status=400)
-    return _geojson(districts_geojson(city=city, bbox=bbox))
+def _year(request: HttpRequest, default: int | None) -> int | None:
+    raw = request.GET.get("year")
+    if raw is None:
+        return default
+    if not raw.isdecimal() or len(raw) > 4:
+        raise BBoxError(_("year must be a year, e.g. 2019."))
+    return int(raw)
 
 
-@require_GET
-def city_zones_geojson(request: HttpRequest, slug: str) -> HttpResponse:
-    city = _city(slug)
-    try:
-        bbox = _bbox_or_400(request)
-        year = int(request.GET.get("year", "2019"))
-    except (BBoxError, ValueError) as exc:
-        return JsonResponse({"detail": str(exc) or "year must be a whole number"}, status=400)
-    return _geojson(zones_geojson(city=city, year=year, bbox=bbox))
+def geojson_layer(view):
+    """A GeoJSON layer view: its city, the optional bbox, and a 400 for bad parameters."""
+
+    @require_GET
+    @wraps(view)
+    def wrapper(request: HttpRequest, slug: str, **kwargs) -> HttpResponse:
+        city = _city(slug)
+        try:
+            bbox = parse_bbox(request.GET.get("bbox"))
+            return _geojson(view(request, city, bbox, **kwargs))
+        except BBoxError as exc:
+            return JsonResponse({"detail": str(exc)}, status=400)
+
+    return wrapper
 
 
-@require_GET
-def city_zones_lost_geojson(request: HttpRequest, slug: str) -> HttpResponse:
-    city = _city(slug)
+@geojson_layer
+def city_districts_geojson(request: HttpRequest, city: City, bbox) -> str:
+    return districts_geojson(city=city, bbox=bbox)
+
+
+@geojson_layer
+def city_zones_geojson(request: HttpRequest, city: City, bbox) -> str:
+    return zones_geojson(city=city, year=_year(request, 2019), bbox=bbox)
+
+
+@geojson_layer
+def city_zones_lost_geojson(request: HttpRequest, city: City, bbox) -> str:
     years = selectors.zone_years(city=city)
-    try:
-        bbox = _bbox_or_400(request)
-    except BBoxError as exc:
-        return JsonResponse({"detail": str(exc)}, status=400)
     if len(years) < 2:
-        return _geojson('{"type": "FeatureCollection", "features": []}')
-    return _geojson(zones_lost_geojson(city=city, since=years[0], until=years[-1], bbox=bbox))
+        return '{"type": "FeatureCollection", "features": []}'
+    return zones_lost_geojson(city=city, since=years[0], until=years[-1], bbox=bbox)
 
 
-@require_GET
-def city_flows_geojson(request: HttpRequest, slug: str) -> HttpResponse:
-    city = _city(slug)
+@geojson_layer
+def city_flows_geojson(request: HttpRequest, city: City, bbox) -> str:
     years = selectors.flow_years(city=city)
-    try:
-        bbox = _bbox_or_400(request)
-        year = int(request.GET.get("year", years[0] if years else 0))
-    except (BBoxError, ValueError) as exc:
-        return JsonResponse({"detail": str(exc) or "year must be a whole number"}, status=400)
-    return _geojson(flows_geojson(city=city, year=year, bbox=bbox))
+    return flows_geojson(city=city, year=_year(request, years[0] if years else 0), bbox=bbox)
 
 
-@require_GET
-def city_context_geojson(request: HttpRequest, slug: str, layer: str) -> HttpResponse:
-    city = _city(slug)
+@geojson_layer
+def city_context_geojson(request: HttpRequest, city: City, bbox, layer: str) -> str:
     if not ContextLayer.objects.filter(city=city, slug=layer).exists():
         raise Http404("unknown layer")
-    try:
-        bbox = _bbox_or_400(request)
-    except BBoxError as exc:
-        return JsonResponse({"detail": str(exc)}, status=400)
-    return _geojson(context_geojson(city=city, layer=layer, bbox=bbox))
+    return context_geojson(city=city, layer=layer, bbox=bbox)
 
 
-@require_GET
-def city_app_layer_geojson(request: HttpRequest, slug: str, layer: str) -> HttpResponse:
+@geojson_layer
+def city_app_layer_geojson(request: HttpRequest, city: City, bbox, layer: str) -> str:
     """A layer another app registered (e.g. case studies), for one city."""
     spec = map_layer(layer)
     if spec is None:
         raise Http404("unknown layer")
-    return _geojson(spec.features(_city(slug)))
+    return spec.features(city)
 
 
 @require_GET

@@ -103,7 +103,7 @@ STATIONS = {
 }
 
 
-def _links(city: City, consumed: float, made_here: float, districts: list[District]):
+def _links(consumed: float, made_here: float, districts: list[District]):
     """Each link as (origin, destination, tonnes); an end is a District or an Activity."""
     produced = consumed * made_here
     yield Activity.IMPORT, Activity.DISTRIBUTION, consumed - produced * 0.8
@@ -142,7 +142,7 @@ def load_flows(report: LoadReport) -> None:
         ]
         for code, (_en, _fr, _nl, per_person, made_here) in MATERIALS.items():
             consumed = POPULATION[city.slug] * per_person
-            for origin, destination, tonnes in _links(city, consumed, made_here, districts):
+            for origin, destination, tonnes in _links(consumed, made_here, districts):
                 o, d = _end(origin), _end(destination)
                 sync(
                     MaterialFlow,

@@ -70,3 +70,11 @@ def test_facets_and_query_live_in_the_address(client):
     html = client.get("/toolkit/?q=land&method=gis-mapping").content.decode()
     assert 'value="land"' in html
     assert 'name="method" value="gis-mapping" checked' in html
+
+
+def test_pages_of_results_keep_the_search_and_filters(client):
+    for n in range(30):
+        Tool.objects.create(slug=f"extra-{n}", title_en=f"Extra land tool {n}", summary_en="Land.",
+                            dimension="space", status="published")  # fmt: skip
+    html = client.get("/toolkit/?q=land&dimension=space").content.decode()
+    assert 'href="?q=land&amp;dimension=space&amp;page=2" rel="next"' in html

@@ -12,13 +12,8 @@ def markdown_filter(text: str) -> SafeString:
 
 
 @register.simple_tag(takes_context=True)
-def query_with(context, **changes) -> str:
-    """This page's query string with some parameters changed (None removes one)."""
+def page_link(context, number: int) -> str:
+    """This page's address with its search and filters kept, at another page number."""
     query = context["request"].GET.copy()
-    for key, value in changes.items():
-        query.pop(key, None)
-        if value not in (None, ""):
-            query[key] = value
-    query.pop("page", None)
-    encoded = query.urlencode()
-    return f"?{encoded}" if encoded else "?"
+    query["page"] = str(number)
+    return f"?{query.urlencode()}"
