@@ -72,6 +72,8 @@ def env_list(raw: str) -> list[str]:
 
 
 ALLOWED_HOSTS = env_list(env_required("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]"))
+# Links in emails sent by the worker, which has no request to take the host from.
+PORTAL_BASE_URL = env_required("PORTAL_BASE_URL", "http://localhost:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env_list(os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", ""))
 
 # --- Applications ----------------------------------------------------------
@@ -88,6 +90,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.gis",
     "django.contrib.postgres",
+    "django.forms",  # the built-in widget templates, for TemplatesSetting below
     "rest_framework",
     "rest_framework_gis",
     "django_filters",
@@ -98,11 +101,15 @@ INSTALLED_APPS = [
     "reversion",
     "allauth",
     "allauth.account",
+    "formtools",
     # Our apps: cities is the spatial base; toolkit and stakeholders build on it.
     "cities",
     "toolkit",
     "stakeholders",
 ]
+
+# Form widgets render through the project's template dirs too (the workspace map pin).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -375,6 +382,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/5"),
         # After an outage, do not run a pile of stale sweeps.
         "options": {"expires": 240},
+    },
+    # Makers whose listing went a year without confirmation get one email.
+    "workspaces-remind-unconfirmed": {
+        "task": "stakeholders.tasks.remind_unconfirmed_workspaces",
+        "schedule": crontab(hour=6, minute=15),
+        "options": {"expires": 12 * 3600},
     },
 }
 

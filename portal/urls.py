@@ -31,6 +31,8 @@ urlpatterns += i18n_patterns(
     path("", include("toolkit.urls")),
     path("cities/", include("cities.urls")),
     path("makers/", include("stakeholders.urls")),
+    path("", include("stakeholders.account_urls")),
+    path("staff/workspaces/", include("stakeholders.moderation_urls")),
     path("staff/", include("toolkit.staff_urls")),
     prefix_default_language=False,
 )

@@ -44,13 +44,9 @@ from toolkit.services import (
     feedback_set_hidden,
 )
 
-STAFF_GROUP = "project-staff"
-
 
 def is_project_staff(user) -> bool:
-    return user.is_authenticated and (
-        user.is_superuser or user.groups.filter(name=STAFF_GROUP).exists()
-    )
+    return user.is_authenticated and user.is_editor
 
 
 def staff_only(view):

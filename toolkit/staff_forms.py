@@ -1,15 +1,13 @@
 """Forms of the staff area: one per kind of content, and the image upload."""
 
 import codecs
-from io import BytesIO
 
 from django import forms
-from django.core.files.uploadedfile import InMemoryUploadedFile
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, UnidentifiedImageError
 
 from cities.models import City, Sector
+from portal.images import image_clean
 from toolkit.models import (
     Action,
     Audience,
@@ -24,8 +22,6 @@ from toolkit.models import (
 )
 
 MARKDOWN = {"class": "markdown-input", "rows": 8, "data-markdown": "1"}
-MAX_IMAGE_BYTES = 5 * 1024 * 1024
-IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 
 class SlugFromTitleMixin:
@@ -227,25 +223,7 @@ class CaseStudyImageForm(forms.ModelForm):
         fields = ["image", "alt_text", "caption"]
 
     def clean_image(self):
-        upload = self.cleaned_data["image"]
-        if upload.size > MAX_IMAGE_BYTES:
-            raise forms.ValidationError(_("The image is larger than 5 MB."))
-        try:
-            with Image.open(upload) as probe:
-                kind = probe.format
-                probe.verify()
-            if kind not in IMAGE_FORMATS:
-                raise forms.ValidationError(_("Upload a JPEG, PNG or WebP picture."))
-            # Re-encode: drops EXIF (places, cameras) and anything hidden in the file.
-            upload.seek(0)
-            with Image.open(upload) as image:
-                clean = image.convert("RGB") if kind == "JPEG" else image.copy()
-            buffer = BytesIO()
-            clean.save(buffer, format=kind)
-        except (UnidentifiedImageError, OSError, ValueError):
-            raise forms.ValidationError(_("This file is not a picture we can read.")) from None
-        name = f"{slugify(upload.name.rsplit('.', 1)[0])[:60] or 'image'}.{kind.lower()}"
-        return InMemoryUploadedFile(buffer, "image", name, IMAGE_FORMATS[kind], buffer.tell(), None)
+        return image_clean(self.cleaned_data["image"])
 
 
 MAX_FILE_BYTES = 20 * 1024 * 1024

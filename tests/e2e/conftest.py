@@ -83,13 +83,13 @@ PASSWORD = "a-long-test-password"
 
 
 def _people() -> None:
-    """Edith edits the toolkit (project staff); Mo is a maker with no staff rights."""
+    """Edith is project staff (editor and moderator); Mo is a maker with no staff rights."""
     from django.contrib.auth.models import Group
 
     from stakeholders.models import User
 
-    staff, _ = Group.objects.get_or_create(name="project-staff")
-    for username, groups in (("edith", [staff]), ("mo", [])):
+    staff = [Group.objects.get_or_create(name=name)[0] for name in ("editors", "moderators")]
+    for username, groups in (("edith", staff), ("mo", [])):
         user, created = User.objects.get_or_create(
             username=username, defaults={"email": f"{username}@example.org"}
         )

@@ -14,6 +14,7 @@ PRODUCTION = {
     "DJANGO_DEBUG": "0",
     "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
     "DJANGO_ALLOWED_HOSTS": "portal.example.org",
+    "PORTAL_BASE_URL": "https://portal.example.org",
     "DATABASE_URL": "postgis://root@127.0.0.1:5432/portal",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
 }

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.usefixtures("demo")
 @pytest.fixture
 def staff_client(client, django_user_model):
     user = django_user_model.objects.create_user(username="editor-robust", password="x-pass-123")
-    user.groups.add(Group.objects.get_or_create(name="project-staff")[0])
+    user.groups.add(Group.objects.get_or_create(name="editors")[0])
     client.force_login(user)
     client.user = user
     return client

@@ -24,7 +24,7 @@ NEW_TOOL = {
 @pytest.fixture
 def editor(django_user_model):
     user = django_user_model.objects.create_user(username="editor-unit", password="s3cret-pass")
-    user.groups.add(Group.objects.get_or_create(name="project-staff")[0])
+    user.groups.add(Group.objects.get_or_create(name="editors")[0])
     return user
 
 

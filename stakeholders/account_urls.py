@@ -1,0 +1,19 @@
+from django.urls import path
+
+from stakeholders import account_views as views
+
+urlpatterns = [
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/city/<slug:slug>/", views.city_dashboard, name="city-dashboard"),
+    path("privacy/", views.privacy, name="privacy"),
+    path("account/data/", views.data_export, name="data-export"),
+    path("account/delete/", views.delete_account, name="delete-account"),
+    path("organisations/", views.organisation_list, name="organisations"),
+    path("organisations/<slug:slug>/", views.organisation_detail, name="organisation"),
+    path(
+        "organisations/<slug:slug>/members/<int:pk>/remove/",
+        views.membership_delete,
+        name="membership-remove",
+    ),
+    path("invitations/<str:token>/", views.invitation, name="invitation"),
+]

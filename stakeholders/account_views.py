@@ -1,0 +1,182 @@
+"""Pages about a person: dashboards, their data, deleting the account, organisations."""
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cities.models import City
+from stakeholders import selectors
+from stakeholders.accounts import account_delete, account_export
+from stakeholders.forms import DeleteAccountForm, InvitationForm
+from stakeholders.models import Membership, Organisation
+from stakeholders.organisations import (
+    invitation_accept,
+    invitation_create,
+    invitation_for,
+    is_organisation_admin,
+    membership_remove,
+)
+from stakeholders.permissions import can_moderate
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    official_cities = City.objects.filter(pk__in=user.official_city_ids).order_by("slug")
+    context = {
+        "workspaces": selectors.workspaces_of(user),
+        "official_cities": official_cities,
+        "moderation": selectors.moderation_counts() if can_moderate(user) else None,
+        "memberships": user.memberships.select_related("organisation"),
+    }
+    return render(request, "stakeholders/dashboard.html", context)
+
+
+@login_required
+@require_GET
+def city_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
+    city = get_object_or_404(City, slug=slug)
+    if not (city.pk in request.user.official_city_ids or can_moderate(request.user)):
+        raise PermissionDenied
+    context = {"city": city, **selectors.city_dashboard(city)}
+    return render(request, "stakeholders/city_dashboard.html", context)
+
+
+@require_GET
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(request, "stakeholders/privacy.html")
+
+
+@login_required
+@require_GET
+def data_export(request: HttpRequest) -> HttpResponse:
+    body = json.dumps(account_export(user=request.user), cls=DjangoJSONEncoder, indent=2)
+    response = HttpResponse(body, content_type="application/json")
+    response["Content-Disposition"] = 'attachment; filename="cities-of-making-my-data.json"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete_account(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = DeleteAccountForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        outcome = account_delete(user=user)
+        logout(request)
+        if outcome["handed_over"]:
+            messages.success(
+                request,
+                _("Your account is deleted. Your workspaces now belong to %(name)s.")
+                % {"name": outcome["organisation"].name},
+            )
+        else:
+            messages.success(request, _("Your account and your workspaces are deleted."))
+        return redirect("home")
+    membership = (
+        user.memberships.select_related("organisation").order_by("organisation__name").first()
+    )
+    context = {
+        "form": form,
+        "workspace_count": user.workspaces.count(),
+        "heir": membership.organisation if membership else None,
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "stakeholders/delete_account.html", context, status=status)
+
+
+@login_required
+@require_GET
+def organisation_list(request: HttpRequest) -> HttpResponse:
+    memberships = request.user.memberships.select_related("organisation__city").annotate(
+        members=Count("organisation__memberships")
+    )
+    return render(request, "stakeholders/organisations.html", {"memberships": memberships})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = get_object_or_404(Organisation, slug=slug)
+    membership = organisation.memberships.filter(user=request.user).first()
+    admin = is_organisation_admin(request.user, organisation)
+    if membership is None and not admin:
+        raise Http404  # organisations' member lists are not public
+    form = InvitationForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if not admin:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                invitation_create(
+                    organisation=organisation,
+                    by=request.user,
+                    email=form.cleaned_data["email"],
+                    role=form.cleaned_data["role"],
+                )
+            except ValidationError as exc:
+                form.add_error("email", exc)
+                status = 400
+            else:
+                messages.success(
+                    request,
+                    _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]},
+                )
+                return redirect("organisation", slug=slug)
+        else:
+            status = 400
+    context = {
+        "organisation": organisation,
+        "is_admin": admin,
+        "members": organisation.memberships.select_related("user").order_by("user__username"),
+        "invitations": organisation.invitations.filter(accepted_at__isnull=True) if admin else [],
+        "form": form,
+    }
+    return render(request, "stakeholders/organisation_detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def membership_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    membership = get_object_or_404(Membership, pk=pk, organisation__slug=slug)
+    try:
+        membership_remove(membership=membership, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("organisation", slug=slug)
+    messages.success(request, _("Membership removed."))
+    if membership.user_id == request.user.pk:
+        return redirect("organisations")
+    return redirect("organisation", slug=slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    found = invitation_for(token)
+    if found is None:
+        raise Http404
+    error = ""
+    if request.method == "POST":
+        try:
+            membership = invitation_accept(token=token, user=request.user)
+        except (ValidationError, PermissionDenied) as exc:
+            error = " ".join(getattr(exc, "messages", [str(exc)]))
+        else:
+            messages.success(
+                request, _("You joined %(name)s.") % {"name": membership.organisation.name}
+            )
+            return redirect("organisation", slug=membership.organisation.slug)
+    context = {"invitation": found, "error": error}
+    return render(request, "stakeholders/invitation.html", context, status=400 if error else 200)

@@ -1,0 +1,297 @@
+"""Reads of workspaces: the directory, its map, matchmaking and the dashboards."""
+
+from dataclasses import dataclass, field
+
+from django.contrib.gis.db.models import Collect
+from django.contrib.gis.db.models.functions import Centroid, SnapToGrid
+from django.contrib.gis.geos import Point, Polygon
+from django.db import connection
+from django.db.models import Count, F, FloatField, Func, Min, Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cities.models import MaterialCategory, Sector
+from stakeholders.models import (
+    REMIND_AFTER,
+    STALE_AFTER,
+    ModerationEvent,
+    Process,
+    Workspace,
+    WorkspaceChange,
+    WorkspacePhoto,
+)
+
+WORLD_3857 = 40075016.685578488  # metres across the Web Mercator square
+CLUSTER_PX = 64  # workspaces closer than this many pixels on screen share a marker
+POINTS_FROM_ZOOM = 16  # from here on, every workspace is drawn on its own
+
+
+class KnnDistance(Func):
+    """`location <-> point`: metres on the geography, and the GiST index's nearest-first order."""
+
+    output_field = FloatField()
+
+    def __init__(self, point: Point) -> None:
+        super().__init__(F("location"))
+        self.point = point
+
+    def as_sql(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.source_expressions[0])
+        return f"({column} <-> ST_GeogFromText(%s))", [*params, self.point.ewkt]
+
+
+def workspaces_listed() -> QuerySet[Workspace]:
+    """What the public sees in the directory: published and not closed."""
+    return Workspace.objects.filter(status=Workspace.Status.APPROVED, closed_at__isnull=True)
+
+
+def workspace_cards(queryset: QuerySet[Workspace]) -> QuerySet[Workspace]:
+    """A directory page's rows with what the cards show, in a fixed number of queries."""
+    return queryset.select_related("city", "dataset").prefetch_related(
+        "processes",
+        "sectors",
+        Prefetch("photos", queryset=WorkspacePhoto.objects.filter(approved=True)),
+    )
+
+
+def workspace_detail(slug: str) -> Workspace | None:
+    return (
+        Workspace.objects.select_related("city", "dataset", "owner", "organisation")
+        .prefetch_related(
+            "sectors",
+            "processes",
+            "machines",
+            "materials_used",
+            "materials_offered",
+            "photos",
+        )
+        .filter(slug=slug)
+        .first()
+    )
+
+
+def workspace_clusters(queryset: QuerySet[Workspace], *, bbox: tuple, zoom: int) -> str:
+    """GeoJSON of the filtered workspaces in a box (EPSG:4326 bounds), grouped on a grid.
+
+    One statement: the grid groups run in PostGIS and the collection is built
+    with json_agg, so 50,000 workspaces cost the same page weight as 50.
+    """
+    box = Polygon.from_bbox(bbox)
+    box.srid = 4326
+    box.transform(3857)
+    listed = queryset.filter(geom_3857__bboverlaps=box)
+    # From POINTS_FROM_ZOOM, a centimetre: only workspaces in the same spot share a marker.
+    cell = 0.01 if zoom >= POINTS_FROM_ZOOM else WORLD_3857 / (256 * 2**zoom) * CLUSTER_PX
+    grouped = (
+        listed.order_by()
+        .annotate(cell=SnapToGrid("geom_3857", cell))
+        .values("cell")
+        .annotate(n=Count("pk"), centre=Centroid(Collect("geom_3857")), one=Min("pk"))
+        .values("n", "centre", "one")
+    )
+    sql, params = grouped.query.sql_with_params()
+    stale_before = timezone.now() - STALE_AFTER
+    statement = f"""
+        SELECT json_build_object('type', 'FeatureCollection', 'features',
+                 COALESCE(json_agg(json_build_object(
+                   'type', 'Feature',
+                   'geometry', ST_AsGeoJSON(ST_Transform(c.centre, 4326), 6)::json,
+                   'properties', CASE WHEN c.n = 1 THEN json_build_object(
+                       'count', 1, 'name', w.name, 'slug', w.slug,
+                       'stale', w.last_confirmed_at < %s)
+                     ELSE json_build_object('count', c.n) END
+                 )), '[]'::json))::text
+        FROM ({sql}) AS c
+        LEFT JOIN stakeholders_workspace w ON c.n = 1 AND w.id = c.one
+    """  # noqa: S608 -- the inner SQL is Django's, its values are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [stale_before, *params])
+        return cursor.fetchone()[0]
+
+
+def city_workspaces_geojson(city) -> str:
+    """The city map's workspace layer: every listed workspace in the city, built by PostGIS."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT json_build_object('type', 'FeatureCollection', 'features',
+                     COALESCE(json_agg(json_build_object(
+                       'type', 'Feature',
+                       'geometry', ST_AsGeoJSON(w.location, 6)::json,
+                       'properties', json_build_object('name', w.name, 'slug', w.slug)
+                     ) ORDER BY w.id), '[]'::json))::text
+            FROM stakeholders_workspace w
+            WHERE w.city_id = %s AND w.status = 'approved' AND w.closed_at IS NULL
+            """,
+            [city.pk],
+        )
+        return cursor.fetchone()[0]
+
+
+@dataclass
+class Match:
+    workspace: Workspace
+    distance_m: float
+    reasons: list[str] = field(default_factory=list)
+
+
+MATCH_SQL = """
+WITH me AS (SELECT id, location FROM stakeholders_workspace WHERE id = %(id)s),
+my_used AS (SELECT materialcategory_id AS m FROM stakeholders_workspace_materials_used
+            WHERE workspace_id = %(id)s),
+my_offered AS (SELECT materialcategory_id AS m FROM stakeholders_workspace_materials_offered
+               WHERE workspace_id = %(id)s),
+my_complements AS (SELECT DISTINCT c.to_process_id AS p
+                   FROM stakeholders_workspace_processes wp
+                   JOIN stakeholders_process_complements c ON c.from_process_id = wp.process_id
+                   WHERE wp.workspace_id = %(id)s)
+SELECT * FROM (
+  SELECT w.id, ST_Distance(w.location, me.location) AS metres,
+    ARRAY(SELECT o.materialcategory_id FROM stakeholders_workspace_materials_offered o
+          WHERE o.workspace_id = w.id AND o.materialcategory_id IN (SELECT m FROM my_used)
+          ORDER BY 1) AS they_offer,
+    ARRAY(SELECT u.materialcategory_id FROM stakeholders_workspace_materials_used u
+          WHERE u.workspace_id = w.id AND u.materialcategory_id IN (SELECT m FROM my_offered)
+          ORDER BY 1) AS they_use,
+    ARRAY(SELECT p.process_id FROM stakeholders_workspace_processes p
+          WHERE p.workspace_id = w.id AND p.process_id IN (SELECT p FROM my_complements)
+          ORDER BY 1) AS complementary
+  FROM stakeholders_workspace w, me
+  WHERE w.id <> me.id AND w.status = 'approved' AND w.closed_at IS NULL
+    AND ST_DWithin(w.location, me.location, %(metres)s)
+  ORDER BY w.location <-> me.location
+) AS candidates
+WHERE cardinality(they_offer) + cardinality(they_use) + cardinality(complementary) > 0
+LIMIT %(limit)s
+"""
+
+
+def workspace_matches(workspace: Workspace, *, km: float = 25, limit: int = 10) -> list[Match]:
+    """Nearby published workspaces that could supply, take or complement this one, nearest first.
+
+    Three queries whatever the number of matches: the match itself, the
+    workspaces, and the names of the materials and processes in the reasons.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(MATCH_SQL, {"id": workspace.pk, "metres": km * 1000, "limit": limit})
+        rows = cursor.fetchall()
+    if not rows:
+        return []
+    workspaces = workspace_cards(Workspace.objects.filter(pk__in=[r[0] for r in rows])).in_bulk()
+    materials = {m.pk: m.name for m in MaterialCategory.objects.all()}
+    processes = {p.pk: p.name for p in Process.objects.all()}
+
+    def names(ids, table):
+        return ", ".join(table[i] for i in ids)
+
+    matches = []
+    for pk, metres, they_offer, they_use, complementary in rows:
+        reasons = []
+        if they_offer:
+            reasons.append(
+                _("Offers %(materials)s, which you use")
+                % {"materials": names(they_offer, materials)}
+            )
+        if they_use:
+            reasons.append(
+                _("Uses %(materials)s, which you offer") % {"materials": names(they_use, materials)}
+            )
+        if complementary:
+            reasons.append(
+                _("Complementary processes: %(processes)s")
+                % {"processes": names(complementary, processes)}
+            )
+        matches.append(Match(workspace=workspaces[pk], distance_m=metres, reasons=reasons))
+    return matches
+
+
+def workspaces_of(user) -> QuerySet[Workspace]:
+    """A maker's dashboard: their own workspaces and those of organisations they administer."""
+    return (
+        Workspace.objects.filter(
+            Q(owner=user)
+            | Q(organisation__memberships__user=user, organisation__memberships__role="admin")
+        )
+        .distinct()
+        .select_related("city")
+        .prefetch_related(
+            Prefetch(
+                "changes",
+                queryset=WorkspaceChange.objects.filter(
+                    status__in=[
+                        WorkspaceChange.Status.PENDING,
+                        WorkspaceChange.Status.CHANGES_REQUESTED,
+                    ]
+                ),
+                to_attr="open_changes",
+            ),
+            Prefetch(
+                "events",
+                queryset=ModerationEvent.objects.select_related("actor").order_by(
+                    "-created_at", "-id"
+                ),
+            ),
+        )
+        .order_by("name")
+    )
+
+
+def moderation_queue(*, city: str = "", kind: str = "") -> QuerySet[Workspace]:
+    """Workspaces waiting for a moderator, oldest first: new ones and edits to published ones."""
+    new = Q(status=Workspace.Status.PENDING)
+    edited = Q(status=Workspace.Status.APPROVED, changes__status=WorkspaceChange.Status.PENDING)
+    condition = {"new": new, "edit": edited}.get(kind, new | edited)
+    queryset = Workspace.objects.filter(condition)
+    if city:
+        queryset = queryset.filter(city__slug=city)
+    return (
+        queryset.distinct()
+        .select_related("city", "owner")
+        .prefetch_related(
+            Prefetch(
+                "changes",
+                queryset=WorkspaceChange.objects.filter(status=WorkspaceChange.Status.PENDING),
+                to_attr="open_changes",
+            ),
+            Prefetch("photos", queryset=WorkspacePhoto.objects.filter(approved=False)),
+        )
+        .order_by("submitted_at", "pk")
+    )
+
+
+def moderation_counts() -> dict:
+    now = timezone.now()
+    listed = workspaces_listed()
+    return {
+        "new": Workspace.objects.filter(status=Workspace.Status.PENDING).count(),
+        "edits": WorkspaceChange.objects.filter(status=WorkspaceChange.Status.PENDING).count(),
+        "waiting_on_makers": Workspace.objects.filter(
+            status=Workspace.Status.CHANGES_REQUESTED
+        ).count(),
+        "listed": listed.count(),
+        "unconfirmed": listed.filter(last_confirmed_at__lt=now - REMIND_AFTER).count(),
+        "stale": listed.filter(last_confirmed_at__lt=now - STALE_AFTER).count(),
+    }
+
+
+def city_dashboard(city) -> dict:
+    """A city official's view: the city's published workspaces by sector, newest, stale."""
+    now = timezone.now()
+    listed = workspaces_listed().filter(city=city)
+    by_sector = (
+        listed.filter(sectors__isnull=False)
+        .values("sectors")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "sectors")
+    )
+    sectors = Sector.objects.in_bulk()
+    return {
+        "count": listed.count(),
+        "by_sector": [{"sector": sectors[row["sectors"]], "n": row["n"]} for row in by_sector],
+        "recent": listed.order_by("-decided_at", "-pk")[:10],
+        "stale": listed.filter(last_confirmed_at__lt=now - STALE_AFTER).order_by(
+            "last_confirmed_at"
+        )[:20],
+        "looking_for_space": listed.filter(looking_for_space=True).count(),
+        "collaborating": listed.filter(open_to_collaboration=True).count(),
+    }

@@ -1,0 +1,19 @@
+"""Celery entry points for stakeholders: emails about workspaces, and the freshness sweep."""
+
+from celery import shared_task
+
+from stakeholders.notifications import event_notify
+from stakeholders.services import workspaces_remind
+
+
+@shared_task(bind=True, acks_late=True, max_retries=5)
+def notify_event(self, event_id: int) -> bool:
+    try:
+        return event_notify(event_id=event_id)
+    except OSError as exc:  # the mail server is away: try again later
+        raise self.retry(exc=exc, countdown=min(2**self.request.retries * 30, 3600)) from exc
+
+
+@shared_task
+def remind_unconfirmed_workspaces() -> int:
+    return workspaces_remind()

@@ -1,0 +1,16 @@
+from django import template
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.filter
+def distance(metres) -> str:
+    """650 m, 2.4 km, 35 km: as precise as a walk or a drive needs."""
+    if metres is None:
+        return ""
+    if metres < 1000:
+        return _("%(n)s m") % {"n": number_format(round(metres, -1), 0)}
+    km = metres / 1000
+    return _("%(n)s km") % {"n": number_format(km, 1 if km < 10 else 0)}

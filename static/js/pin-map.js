@@ -1,0 +1,60 @@
+// The workspace form's map: click (or drag the pin) to set the latitude and longitude boxes;
+// typing in the boxes moves the pin. Choosing a city recentres the map on it.
+(function () {
+  "use strict";
+  if (typeof L === "undefined") { return; }
+  document.querySelectorAll("[data-pin-map]").forEach(function (box) {
+    var el = box.querySelector(".map");
+    var lat = box.querySelector("[data-pin-lat]");
+    var lon = box.querySelector("[data-pin-lon]");
+    var cities = JSON.parse(box.dataset.cities || "{}");
+    var citySelect = document.getElementById("id_about-city") || document.getElementById("id_city");
+    var map = L.map(el, { scrollWheelZoom: false });
+    map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
+    if (box.dataset.basemap) {
+      L.tileLayer(box.dataset.basemap, { maxZoom: 19, attribution: box.dataset.attribution || "" }).addTo(map);
+    }
+    var marker = null;
+
+    function current() {
+      var y = parseFloat((lat.value || "").replace(",", "."));
+      var x = parseFloat((lon.value || "").replace(",", "."));
+      return isFinite(x) && isFinite(y) ? L.latLng(y, x) : null;
+    }
+    function place(latlng, write) {
+      if (!marker) {
+        marker = L.marker(latlng, { draggable: true, keyboard: true, title: el.getAttribute("aria-label") }).addTo(map);
+        marker.on("dragend", function () { place(marker.getLatLng(), true); });
+      } else {
+        marker.setLatLng(latlng);
+      }
+      if (write) {
+        lat.value = latlng.lat.toFixed(6);
+        lon.value = latlng.lng.toFixed(6);
+        lat.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+      box.dataset.pinned = "1";
+    }
+    function centreOnCity() {
+      var id = citySelect && citySelect.value;
+      var centre = (id && cities[id]) || cities[box.dataset.city || ""];
+      if (centre) { map.setView(centre, 12); return true; }
+      return false;
+    }
+
+    var start = current();
+    if (start) { place(start, false); map.setView(start, 15); }
+    else if (!centreOnCity()) {
+      var first = Object.keys(cities)[0];
+      map.setView(first ? cities[first] : [50.85, 4.35], first ? 11 : 5);
+    }
+    map.on("click", function (e) { place(e.latlng, true); });
+    [lat, lon].forEach(function (input) {
+      input.addEventListener("input", function () {
+        var p = current();
+        if (p) { place(p, false); map.panTo(p); }
+      });
+    });
+    if (citySelect) { citySelect.addEventListener("change", function () { if (!marker) { centreOnCity(); } }); }
+  });
+})();
