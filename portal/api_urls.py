@@ -16,6 +16,7 @@ from cities.api import (
     SectorViewSet,
     SiteViewSet,
 )
+from stakeholders.api import OwnWorkspaceViewSet, WorkspaceViewSet
 from toolkit.api import CaseStudyViewSet, EventViewSet, PlanViewSet, ThemeViewSet, ToolViewSet
 
 router = DefaultRouter()
@@ -31,6 +32,8 @@ router.register("themes", ThemeViewSet, basename="theme")
 router.register("case-studies", CaseStudyViewSet, basename="case-study")
 router.register("plans", PlanViewSet, basename="plan")
 router.register("events", EventViewSet, basename="event")
+router.register("workspaces", WorkspaceViewSet, basename="workspace")
+router.register("me/workspaces", OwnWorkspaceViewSet, basename="own-workspace")
 
 app_name = "api"
 

@@ -4,6 +4,7 @@ import math
 from allauth.account.forms import LoginForm
 from django import forms
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, Point
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from leaflet.forms.widgets import LeafletWidget
 
@@ -37,12 +38,12 @@ class PinWidget(LeafletWidget):
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
         point = None
-        if isinstance(value, str) and value:
+        if isinstance(value, str):
             try:
-                point = GEOSGeometry(value)
+                point = GEOSGeometry(value) if value else None
             except (GEOSException, ValueError):
                 point = None
-        elif value is not None:
+        else:
             point = value
         context["lat"] = f"{point.y:.6f}" if point is not None else ""
         context["lon"] = f"{point.x:.6f}" if point is not None else ""
@@ -64,8 +65,12 @@ class PinWidget(LeafletWidget):
 
 
 def _city_centres() -> dict:
+    """Per city: where the map opens, and its districts to draw for orientation."""
     return {
-        str(city.pk): [round(c.y, 5), round(c.x, 5)]
+        str(city.pk): {
+            "centre": [round(c.y, 5), round(c.x, 5)],
+            "districts": reverse("cities:districts-geojson", args=[city.slug]),
+        }
         for city in City.objects.all()
         if (c := city.outline.centroid if city.outline else None) is not None
     }
@@ -82,6 +87,10 @@ class WorkspaceForm(forms.ModelForm):
         choices=Workspace.RunSize.choices,
         widget=CHECKBOXES,
         required=False,
+    )
+    # A web address typed without a scheme is taken as https.
+    website = forms.URLField(
+        label=_("website"), required=False, max_length=200, assume_scheme="https"
     )
     works_with = forms.MultipleChoiceField(
         label=_("Who you work with"),
@@ -133,6 +142,9 @@ class WorkspaceForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # A registration step shows its own fields only, declared ones included.
+        for name in [n for n in self.fields if n not in self._meta.fields]:
+            del self.fields[name]
         if "location" in self.fields:
             self.fields["location"].widget = PinWidget(cities=_city_centres())
             self.fields["location"].help_text = _(

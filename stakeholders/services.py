@@ -209,13 +209,18 @@ def workspace_update(*, workspace: Workspace, by, data: dict, photos: Iterable[P
             for name in MODERATED_FIELDS
             if name in data and _differs(workspace, name, data[name])
         }
+    # Check the workspace as it will be once everything is approved, then keep the
+    # held values out of the row until a moderator decides.
+    kept = {name: getattr(workspace, name) for name in held}
     for name in MODERATED_FIELDS + DIRECT_FIELDS:
-        if name in data and name not in held:
+        if name in data:
             if name == "contact_public":
                 _consent(workspace, data[name])
             else:
                 setattr(workspace, name, data[name])
     workspace.full_clean(exclude=["slug", "geom_3857", "search", "owner", "organisation"])
+    for name, value in kept.items():
+        setattr(workspace, name, value)
 
     resubmitted = not moderator and workspace.status in (
         Workspace.Status.CHANGES_REQUESTED,
@@ -301,7 +306,12 @@ def workspace_decide(*, workspace: Workspace, by, decision: str, reason: str = "
     if decision == Decision.APPROVE:
         for name, value in change.changes.items():
             setattr(workspace, name, _model_value(name, value))
-        workspace.full_clean(exclude=["slug", "geom_3857", "search", "owner", "organisation"])
+        try:
+            workspace.full_clean(exclude=["slug", "geom_3857", "search", "owner", "organisation"])
+        except ValidationError as exc:  # e.g. the city's outline changed since
+            raise DecisionError(
+                _("These changes no longer fit the workspace: %s") % " ".join(exc.messages)
+            ) from None
         workspace.last_confirmed_at = now
         workspace.save()
         workspace.photos.update(approved=True)

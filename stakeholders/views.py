@@ -12,6 +12,7 @@ from django.core.files.storage import FileSystemStorage
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -61,6 +62,9 @@ def maker_directory(request: HttpRequest) -> HttpResponse:
         "near": filters.near_point,
         "filtered": bool(query),
         "map_view_json": json.dumps(_map_view(filters)),
+        "map_context_json": json.dumps(
+            [reverse("cities:districts-geojson", args=[slug]) for slug in _map_cities(filters)]
+        ),
         "map_labels_json": json.dumps(
             {
                 "cluster": _("%n workspaces here: zoom in"),
@@ -71,6 +75,13 @@ def maker_directory(request: HttpRequest) -> HttpResponse:
         ),
     }
     return render(request, "stakeholders/directory.html", context, status=status)
+
+
+def _map_cities(filters: WorkspaceFilter) -> list[str]:
+    data = filters.form.cleaned_data if filters.is_bound and filters.is_valid() else {}
+    if data.get("city") is not None:
+        return [data["city"].slug]
+    return list(City.objects.order_by("slug").values_list("slug", flat=True))
 
 
 def _map_view(filters: WorkspaceFilter) -> dict:

@@ -11,6 +11,8 @@ def distance(metres) -> str:
     if metres is None:
         return ""
     if metres < 1000:
-        return _("%(n)s m") % {"n": number_format(round(metres, -1), 0)}
+        return _("%(n)s m") % {"n": number_format(max(10, round(metres, -1)), 0)}
     km = metres / 1000
-    return _("%(n)s km") % {"n": number_format(km, 1 if km < 10 else 0)}
+    # number_format cuts off decimals; round first so that 1.57 reads 1.6.
+    places = 1 if km < 10 else 0
+    return _("%(n)s km") % {"n": number_format(round(km, places), places)}

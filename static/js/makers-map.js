@@ -9,12 +9,12 @@
   if (el.dataset.basemap) {
     L.tileLayer(el.dataset.basemap, { maxZoom: 19, attribution: el.dataset.attribution || "" }).addTo(map);
   }
-  var outlines = el.dataset.outlines;
-  if (outlines) {
-    fetch(outlines).then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
-      if (data) { L.geoJSON(data, { interactive: false, style: { color: "#1d4f91", weight: 1.5, fill: false } }).addTo(map).bringToBack(); }
+  // The cities' districts give the bearings where no base map is configured.
+  JSON.parse(el.dataset.context || "[]").forEach(function (url) {
+    fetch(url).then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
+      if (data) { L.geoJSON(data, { interactive: false, style: { color: "#1d4f91", weight: 1, fillOpacity: 0.04 } }).addTo(map).bringToBack(); }
     }).catch(function () {});
-  }
+  });
   var layer = L.layerGroup().addTo(map);
   var status = document.getElementById("makers-map-status");
   var controller = null;

@@ -15,6 +15,16 @@
       L.tileLayer(box.dataset.basemap, { maxZoom: 19, attribution: box.dataset.attribution || "" }).addTo(map);
     }
     var marker = null;
+    var drawn = {};
+    // Without a base map (none is configured offline), the districts give the bearings.
+    function drawDistricts(id) {
+      var city = cities[id];
+      if (!city || !city.districts || drawn[id]) { return; }
+      drawn[id] = true;
+      fetch(city.districts).then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
+        if (data) { L.geoJSON(data, { interactive: false, style: { color: "#1d4f91", weight: 1, fillOpacity: 0.04 } }).addTo(map); }
+      }).catch(function () {});
+    }
 
     function current() {
       var y = parseFloat((lat.value || "").replace(",", "."));
@@ -36,17 +46,20 @@
       box.dataset.pinned = "1";
     }
     function centreOnCity() {
-      var id = citySelect && citySelect.value;
-      var centre = (id && cities[id]) || cities[box.dataset.city || ""];
-      if (centre) { map.setView(centre, 12); return true; }
+      var id = (citySelect && citySelect.value) || box.dataset.city || "";
+      var city = cities[id];
+      if (city) { map.setView(city.centre, 12); drawDistricts(id); return true; }
       return false;
     }
 
     var start = current();
-    if (start) { place(start, false); map.setView(start, 15); }
-    else if (!centreOnCity()) {
+    if (start) {
+      place(start, false);
+      map.setView(start, 15);
+      drawDistricts((citySelect && citySelect.value) || box.dataset.city || "");
+    } else if (!centreOnCity()) {
       var first = Object.keys(cities)[0];
-      map.setView(first ? cities[first] : [50.85, 4.35], first ? 11 : 5);
+      map.setView(first ? cities[first].centre : [50.85, 4.35], first ? 11 : 5);
     }
     map.on("click", function (e) { place(e.latlng, true); });
     [lat, lon].forEach(function (input) {
@@ -55,6 +68,6 @@
         if (p) { place(p, false); map.panTo(p); }
       });
     });
-    if (citySelect) { citySelect.addEventListener("change", function () { if (!marker) { centreOnCity(); } }); }
+    if (citySelect) { citySelect.addEventListener("change", function () { if (!marker) { centreOnCity(); } else { drawDistricts(citySelect.value); } }); }
   });
 })();

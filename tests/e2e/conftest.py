@@ -82,6 +82,13 @@ def live_url(django_db_setup, django_db_blocker):
 PASSWORD = "a-long-test-password"
 
 
+def sign_in(page, site, username: str, next_path: str, password: str = PASSWORD) -> None:
+    page.goto(f"{site}/accounts/login/?next={next_path}")
+    page.get_by_label("Email or username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign In").click()
+
+
 def _people() -> None:
     """Edith is project staff (editor and moderator); Mo is a maker with no staff rights."""
     from django.contrib.auth.models import Group
@@ -98,6 +105,15 @@ def _people() -> None:
             user.save()
             user.groups.set(groups)
             user.emailaddress_set.create(email=user.email, verified=True, primary=True)
+    # Mo keeps two published demo workspaces, one for each viewport's dashboard journey.
+    from stakeholders.models import Workspace
+
+    mo = User.objects.get(username="mo")
+    if not mo.workspaces.exists():
+        listed = Workspace.objects.filter(status="approved", closed_at=None, city__slug="london")
+        Workspace.objects.filter(
+            pk__in=list(listed.order_by("pk").values_list("pk", flat=True)[:2])
+        ).update(owner=mo)
 
 
 @pytest.fixture

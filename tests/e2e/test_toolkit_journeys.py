@@ -4,14 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PASSWORD
-
-
-def sign_in(page, site, username: str, next_path: str) -> None:
-    page.goto(f"{site}/accounts/login/?next={next_path}")
-    page.get_by_label("Email or username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+from tests.e2e.conftest import sign_in
 
 
 def test_an_official_searches_combines_facets_opens_prints_and_follows_a_case(site, page):

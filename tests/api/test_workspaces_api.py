@@ -1,0 +1,133 @@
+"""The workspace API: public GeoJSON with the directory's filters, and a maker's own."""
+
+import json
+
+import pytest
+
+from stakeholders.models import Workspace
+from tests.stakeholders.conftest import X, Y, make_workspace
+
+pytestmark = pytest.mark.django_db
+
+# The personas of the stakeholders tests.
+from tests.stakeholders.conftest import alice, bob, city, mona, pending, workspace  # noqa: E402, F401
+
+
+@pytest.fixture
+def shops(alice, bob, city):
+    return [
+        make_workspace(alice, city, name="Near", processes=["welding"], x=X + 0.01, y=Y + 0.01),
+        make_workspace(bob, city, name="Middle", processes=["welding"], x=X + 0.05, y=Y + 0.01),
+        make_workspace(bob, city, name="Far", processes=["sewing"], x=X + 0.15, y=Y + 0.1),
+    ]
+
+
+def test_the_public_list_is_geojson_paged_by_id(client, shops):
+    first = client.get("/api/v1/workspaces/?city=testville&limit=2")
+    assert first.status_code == 200
+    assert first["Content-Type"].startswith("application/geo+json")
+    body = first.json()
+    assert body["type"] == "FeatureCollection"
+    assert [f["properties"]["name"] for f in body["features"]] == ["Near", "Middle"]
+    assert body["features"][0]["geometry"]["type"] == "Point"
+    nxt = next(link["href"] for link in body["links"] if link["rel"] == "next")
+    second = client.get(nxt).json()
+    assert [f["properties"]["name"] for f in second["features"]] == ["Far"]
+
+
+def test_near_orders_by_distance_within_the_radius(client, shops):
+    body = client.get("/api/v1/workspaces/?near=45.01,10.01&km=10").json()
+    assert [f["properties"]["name"] for f in body["features"]] == ["Near", "Middle"]
+    distances = [f["properties"]["distance_m"] for f in body["features"]]
+    assert distances[0] < 10 < distances[1] < 10_000
+
+
+def test_filters_combine_as_on_the_page(client, shops):
+    body = client.get("/api/v1/workspaces/?city=testville&process=welding&q=near").json()
+    assert [f["properties"]["name"] for f in body["features"]] == ["Near"]
+
+
+@pytest.mark.parametrize("query", ["near=1", "km=-3&near=45,10", "process=zzz", "limit=x&q=a"])
+def test_bad_parameters_are_a_400_with_the_field(client, query):
+    response = client.get(f"/api/v1/workspaces/?{query}")
+    assert response.status_code == 400
+    assert response.json()
+
+
+def test_a_pending_workspace_is_not_in_the_public_api(client, pending):
+    assert client.get(f"/api/v1/workspaces/{pending.slug}/").status_code == 404
+
+
+def test_matches_come_with_reasons(client, alice, bob, city):
+    joinery = make_workspace(alice, city, name="Joinery", materials_offered=["wood"])
+    make_workspace(bob, city, name="Chairs", materials_used=["wood"], x=X + 0.06)
+    body = client.get(f"/api/v1/workspaces/{joinery.slug}/matches/").json()
+    assert body[0]["name"] == "Chairs"
+    assert body[0]["reasons"] == ["Uses Wood, which you offer"]
+
+
+def test_the_list_runs_a_fixed_number_of_queries(client, shops, alice, city,
+                                                 django_assert_max_num_queries):  # fmt: skip
+    for n in range(20):
+        make_workspace(alice, city, name=f"More {n}", processes=["welding", "sewing"])
+    with django_assert_max_num_queries(10):
+        assert client.get("/api/v1/workspaces/?city=testville").status_code == 200
+
+
+def test_a_maker_creates_a_workspace_that_waits_for_review(client, alice, city):
+    client.force_login(alice)
+    body = {"name": "API joinery", "description": "Made by a script.", "city": "testville",
+            "address": "9 Quay", "location": {"type": "Point", "coordinates": [10.05, 45.05]},
+            "processes": ["woodworking"], "materials_offered": ["wood"]}  # fmt: skip
+    response = client.post("/api/v1/me/workspaces/", body, content_type="application/json")
+    assert response.status_code == 201
+    assert response.json()["properties"]["status"] == "pending"
+    created = Workspace.objects.get(name="API joinery")
+    assert created.owner == alice
+    assert created.events.get().action == "submitted"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"location": {"type": "Point", "coordinates": [4.35, 50.85]}},  # far from the city
+        {"location": {"type": "LineString", "coordinates": [[10, 45], [10.1, 45.1]]}},
+        {"processes": ["no-such-process"]},
+        {"city": "atlantis"},
+        {"floor_area_m2": -5},
+    ],
+)
+def test_bad_input_is_a_400_and_writes_nothing(client, alice, workspace, change):
+    client.force_login(alice)
+    before = Workspace.objects.filter(pk=workspace.pk).values().get()
+    response = client.patch(
+        f"/api/v1/me/workspaces/{workspace.slug}/", json.dumps(change),
+        content_type="application/json",
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert Workspace.objects.filter(pk=workspace.pk).values().get() == before
+    assert not workspace.changes.exists()
+
+
+def test_an_edit_to_a_published_workspace_waits_for_a_moderator_as_on_the_site(
+    client, alice, workspace
+):
+    client.force_login(alice)
+    response = client.patch(
+        f"/api/v1/me/workspaces/{workspace.slug}/",
+        json.dumps({"name": "Renamed by API", "employees": 9}),
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    props = response.json()["properties"]
+    assert props["name"] == "Alice's lathe shop"
+    assert props["employees"] == 9
+    assert props["pending_changes"] == {"name": "Renamed by API"}
+
+
+def test_the_api_is_in_the_openapi_schema(client):
+    schema = client.get("/api/schema/?format=json").json()
+    assert "/api/v1/workspaces/" in schema["paths"]
+    assert "post" in schema["paths"]["/api/v1/me/workspaces/"]
+    names = {p["name"] for p in schema["paths"]["/api/v1/workspaces/"]["get"]["parameters"]}
+    assert {"near", "km", "process", "material", "q"} <= names
