@@ -1,7 +1,27 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin
 
-from stakeholders.models import User
+from stakeholders.accounts import account_delete
+from stakeholders.models import (
+    Invitation,
+    Machine,
+    Membership,
+    ModerationEvent,
+    Organisation,
+    Process,
+    User,
+    Workspace,
+)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    autocomplete_fields = ["user"]
 
 
 @admin.register(User)
@@ -10,3 +30,77 @@ class PortalUserAdmin(UserAdmin):
         *UserAdmin.fieldsets,
         (None, {"fields": ("preferred_language",)}),
     )
+    inlines = [MembershipInline]
+
+    # Deleting someone here does what deleting their own account does: workspaces are
+    # handed to their organisation or removed, and history forgets them.
+    def delete_model(self, request, obj) -> None:
+        account_delete(user=obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for user in queryset:
+            account_delete(user=user)
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "city"]
+    list_filter = ["kind", "city"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "organisation", "role", "created_at", "expires_at", "accepted_at"]
+    list_filter = ["organisation"]
+    readonly_fields = ["token_digest", "invited_by", "created_at", "accepted_at"]
+
+
+@admin.register(Process)
+class ProcessAdmin(TranslationAdmin):
+    list_display = ["name", "code"]
+    search_fields = ["name", "code"]
+    filter_horizontal = ["complements"]
+
+
+@admin.register(Machine)
+class MachineAdmin(TranslationAdmin):
+    list_display = ["name", "code", "process"]
+    list_filter = ["process"]
+
+
+class EventInline(admin.TabularInline):
+    model = ModerationEvent
+    fk_name = "workspace"
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "action", "actor", "reason"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Workspace)
+class WorkspaceAdmin(admin.ModelAdmin):
+    """Read-only: workspaces change through the moderation pages, which log every decision."""
+
+    list_display = ["name", "city", "status", "owner", "last_confirmed_at", "closed_at", "review"]
+    list_filter = ["status", "city", "dataset"]
+    list_select_related = ["city", "owner"]
+    search_fields = ["name", "slug", "owner__username", "owner__email"]
+    inlines = [EventInline]
+    exclude = ["location"]
+
+    @admin.display(description=_("moderation"))
+    def review(self, obj: Workspace) -> str:
+        url = reverse("moderation:review", args=[obj.slug])
+        return format_html('<a href="{}">{}</a>', url, _("Review"))
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -3,16 +3,17 @@
 import django_filters
 from django import forms
 from django.contrib.gis.geos import Point
-from django.contrib.gis.measure import D
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from cities.models import City, MaterialCategory, Sector
 from stakeholders.models import Process, Workspace
-from stakeholders.selectors import KnnDistance
+from stakeholders.selectors import KnnDistance, PlanarKnnDistance
 
 MAX_KM = 200
+# A near search lists at most this many workspaces, the nearest.
+NEAR_LIMIT = 1000
 DEFAULT_KM = 10
 
 
@@ -145,10 +146,16 @@ class WorkspaceFilter(django_filters.FilterSet):
         point = self.form.cleaned_data.get("near")
         if point is not None:
             km = self.form.cleaned_data.get("km") or DEFAULT_KM
-            # ST_DWithin on geography uses the GiST index; <-> orders by it (KNN).
+            # The NEAR_LIMIT nearest by a KNN walk of a GiST index (`<->`, a few
+            # milliseconds), then those within the radius, in metres on the sphere.
+            # Filtering on the radius first would fetch and sort every workspace in
+            # it: 40 ms when 20,000 are within 5 km.
+            nearest = qs.order_by(PlanarKnnDistance(point)).values("pk")[:NEAR_LIMIT]
+            # From the FilterSet's own queryset, to keep its joins and prefetches.
             return (
-                qs.filter(location__dwithin=(point, D(km=km)))
+                self.queryset.filter(pk__in=nearest)
                 .annotate(distance_m=KnnDistance(point))
+                .filter(distance_m__lte=km * 1000)
                 .order_by("distance_m", "pk")
             )
         if self.form.cleaned_data.get("q"):

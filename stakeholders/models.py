@@ -359,6 +359,12 @@ class Workspace(models.Model):
                 name="workspace_listed_3857_gist",
                 condition=models.Q(status="approved", closed_at__isnull=True),
             ),
+            # The directory's default order: first page without sorting every listing.
+            models.Index(
+                fields=["name", "id"],
+                name="workspace_listed_name_idx",
+                condition=models.Q(status="approved", closed_at__isnull=True),
+            ),
             # The moderation queue, oldest first.
             models.Index(
                 fields=["submitted_at"],

@@ -72,6 +72,9 @@ def test_the_list_runs_a_fixed_number_of_queries(client, shops, alice, city,
         make_workspace(alice, city, name=f"More {n}", processes=["welding", "sewing"])
     with django_assert_max_num_queries(10):
         assert client.get("/api/v1/workspaces/?city=testville").status_code == 200
+    with django_assert_max_num_queries(10):
+        near = client.get("/api/v1/workspaces/?near=45.05,10.05&km=20")
+    assert len(near.json()["features"]) == 23
 
 
 def test_a_maker_creates_a_workspace_that_waits_for_review(client, alice, city):

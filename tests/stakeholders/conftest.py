@@ -43,7 +43,7 @@ def bob(db):
 @pytest.fixture
 def mona(db):
     person = user("mona")
-    person.groups.add(Group.objects.get(name="moderators"))
+    person.groups.add(Group.objects.get_or_create(name="moderators")[0])
     return person
 
 
