@@ -229,6 +229,10 @@ STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticf
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "media")))
+# Uploads not checked yet (a registration's photos between its steps): never served.
+PRIVATE_UPLOAD_ROOT = Path(
+    env.str("DJANGO_PRIVATE_UPLOAD_ROOT", default=str(BASE_DIR / "private-uploads"))
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -382,6 +386,17 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/5"),
         # After an outage, do not run a pile of stale sweeps.
         "options": {"expires": 240},
+    },
+    # Emails whose task a broker outage lost at commit.
+    "workspaces-notify-unsent": {
+        "task": "stakeholders.tasks.notify_unsent_events",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 600},
+    },
+    "registrations-purge-abandoned": {
+        "task": "stakeholders.tasks.purge_abandoned_registrations",
+        "schedule": crontab(hour=3, minute=40),
+        "options": {"expires": 12 * 3600},
     },
     # Makers whose listing went a year without confirmation get one email.
     "workspaces-remind-unconfirmed": {

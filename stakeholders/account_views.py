@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cities.models import City
 from stakeholders import selectors
-from stakeholders.accounts import account_delete, account_export
+from stakeholders.accounts import account_delete, account_export, heir_organisation
 from stakeholders.forms import DeleteAccountForm, InvitationForm
 from stakeholders.models import Membership, Organisation
 from stakeholders.organisations import (
@@ -74,7 +74,12 @@ def delete_account(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         outcome = account_delete(user=user)
         logout(request)
-        if outcome["handed_over"]:
+        if outcome["handed_over"] and outcome["organisation"] is None:
+            messages.success(
+                request,
+                _("Your account is deleted. Your workspaces stay with their organisations."),
+            )
+        elif outcome["handed_over"]:
             messages.success(
                 request,
                 _("Your account is deleted. Your workspaces now belong to %(name)s.")
@@ -83,13 +88,11 @@ def delete_account(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Your account and your workspaces are deleted."))
         return redirect("home")
-    membership = (
-        user.memberships.select_related("organisation").order_by("organisation__name").first()
-    )
     context = {
         "form": form,
-        "workspace_count": user.workspaces.count(),
-        "heir": membership.organisation if membership else None,
+        # Workspaces that already belong to an organisation stay there.
+        "workspace_count": user.workspaces.filter(organisation__isnull=True).count(),
+        "heir": heir_organisation(user),
     }
     status = 400 if request.method == "POST" else 200
     return render(request, "stakeholders/delete_account.html", context, status=status)

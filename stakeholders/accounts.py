@@ -1,11 +1,13 @@
 """A person's own data: everything we hold about them as JSON, and deleting their account."""
 
 from django.db import transaction
+from django.db.models import Case, When
 from django.utils import timezone
 
 from stakeholders.models import (
     Invitation,
     ModerationEvent,
+    Organisation,
     User,
     Workspace,
     WorkspaceChange,
@@ -108,17 +110,38 @@ def account_export(*, user: User) -> dict:
     }
 
 
+def heir_organisation(user: User) -> Organisation | None:
+    """Where a leaving maker's workspaces go: a maker collective they belong to first,
+    then any other organisation of theirs, by name."""
+    membership = (
+        user.memberships.select_related("organisation")
+        .order_by(
+            Case(When(organisation__kind=Organisation.Kind.MAKER_COLLECTIVE, then=0), default=1),
+            "organisation__name",
+        )
+        .first()
+    )
+    return membership.organisation if membership else None
+
+
+def _scrub(change: WorkspaceChange) -> None:
+    change.changes = {k: v for k, v in change.changes.items() if k not in PERSONAL_CHANGE_FIELDS}
+    change.submitted_by = None
+    change.save(update_fields=["changes", "submitted_by"])
+
+
 @transaction.atomic
 def account_delete(*, user: User) -> dict:
-    """Delete the account. Workspaces go with it, unless the owner belongs to an organisation:
-    then they are handed to it (the first one, by name). History rows keep what happened but
-    no longer who did it, and personal details in pending changes are removed."""
-    membership = (
-        user.memberships.select_related("organisation").order_by("organisation__name").first()
-    )
-    organisation = membership.organisation if membership else None
+    """Delete the account. Each workspace goes with it, unless it already belongs to an
+    organisation (it stays there) or its owner belongs to one (it is handed to it). History
+    rows keep what happened but no longer who did it, and personal details in changes
+    waiting for review are removed."""
+    heir = heir_organisation(user)
     handed, removed = 0, 0
     for workspace in Workspace.objects.select_for_update().filter(owner=user):
+        for change in workspace.changes.all():
+            _scrub(change)
+        organisation = workspace.organisation or heir
         if organisation is not None:
             workspace.owner = None
             workspace.organisation = organisation
@@ -137,19 +160,18 @@ def account_delete(*, user: User) -> dict:
                 photo.image.delete(save=False)
             workspace.delete()
             removed += 1
-    # Purge the person from history tables: no author, and no contact details they typed.
+    # Purge the person from history tables: no author, and no contact details they typed
+    # (also in changes to other workspaces, e.g. their organisation's).
     for change in WorkspaceChange.objects.filter(submitted_by=user):
-        change.changes = {
-            k: v for k, v in change.changes.items() if k not in PERSONAL_CHANGE_FIELDS
-        }
-        change.submitted_by = None
-        change.save(update_fields=["changes", "submitted_by"])
+        _scrub(change)
     ModerationEvent.objects.filter(actor=user).update(actor=None)
     Invitation.objects.filter(invited_by=user).update(invited_by=None)
-    Invitation.objects.filter(email__iexact=user.email).delete()
+    addresses = {user.email.lower(), *(a.email.lower() for a in user.emailaddress_set.all())}
+    for address in addresses - {""}:
+        Invitation.objects.filter(email__iexact=address).delete()
     # django-reversion's revisions (staff edits to the toolkit) keep the edit, not the editor.
     from reversion.models import Revision
 
     Revision.objects.filter(user=user).update(user=None)
     user.delete()  # e-mail addresses, memberships, feedback and sessions go with the row
-    return {"handed_over": handed, "removed": removed, "organisation": organisation}
+    return {"handed_over": handed, "removed": removed, "organisation": heir}

@@ -41,6 +41,12 @@ class PortalUserAdmin(UserAdmin):
         for user in queryset:
             account_delete(user=user)
 
+    def get_deleted_objects(self, objs, request):
+        # Workspaces protect their owner from a plain delete; account_delete hands them on
+        # or removes them first, so they do not block this one.
+        deleted, counts, perms_needed, _protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, perms_needed, []
+
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):

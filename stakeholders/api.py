@@ -182,8 +182,10 @@ class WorkspaceInputSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
     def validate_location(self, value):
-        if value.geom_type != "Point":
+        if value.geom_type != "Point" or value.empty:
             raise ValidationError("Give a GeoJSON Point.")
+        if value.hasz:
+            raise ValidationError("Give two coordinates: longitude and latitude.")
         if not (-180 <= value.x <= 180 and -90 <= value.y <= 90):
             raise ValidationError("Longitude or latitude out of range.")
         value.srid = 4326

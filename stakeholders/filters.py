@@ -93,9 +93,16 @@ class WorkspaceFilter(django_filters.FilterSet):
         widget=forms.CheckboxInput,
         method="filter_true",
     )
-    near = NearFilter(label=_("Near (latitude,longitude)"))
+    near = NearFilter(
+        label=_("Near (latitude,longitude)"),
+        widget=forms.TextInput(attrs={"placeholder": "50.85,4.35", "inputmode": "decimal"}),
+    )
     km = django_filters.NumberFilter(
-        label=_("Within (km)"), min_value=0.1, max_value=MAX_KM, method="filter_noop"
+        label=_("Within (km)"),
+        min_value=0.1,
+        max_value=MAX_KM,
+        method="filter_noop",
+        widget=forms.NumberInput(attrs={"placeholder": str(DEFAULT_KM), "step": "any"}),
     )
 
     class Meta:

@@ -29,6 +29,7 @@ class PinWidget(LeafletWidget):
 
     template_name = "stakeholders/widgets/pin_map.html"
     geom_type = "POINT"
+    is_pin_map = True  # includes/form_field.html draws it as a fieldset with a legend
 
     def __init__(self, *args, cities: dict | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -49,6 +50,8 @@ class PinWidget(LeafletWidget):
         context["lon"] = f"{point.x:.6f}" if point is not None else ""
         context["cities_json"] = json.dumps(self.cities)
         context["city_id"] = self.city_id
+        context["describedby"] = (attrs or {}).get("aria-describedby", "")
+        context["widget"]["attrs"]["aria_invalid"] = (attrs or {}).get("aria-invalid") == "true"
         return context
 
     def value_from_datadict(self, data, files, name):
@@ -153,6 +156,9 @@ class WorkspaceForm(forms.ModelForm):
             self.fields["location"].error_messages["required"] = _(
                 "Place the pin on the map, or type the latitude and longitude."
             )
+            self.fields["location"].error_messages["invalid_geom"] = _(
+                "Enter the latitude and longitude as numbers, e.g. 50.85 and 4.35."
+            )
         if "tenure" in self.fields:
             self.fields["tenure"].choices = Workspace.Tenure.choices
         if "city" in self.fields:
@@ -235,6 +241,7 @@ STEP_LABELS = {name: label for name, label, _f in REGISTRATION_STEPS} | {
 
 
 class DecisionForm(forms.Form):
+    version = forms.CharField(widget=forms.HiddenInput, max_length=120)
     decision = forms.ChoiceField(
         label=_("Decision"),
         choices=[

@@ -1,3 +1,4 @@
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -407,7 +408,9 @@ class Workspace(models.Model):
 
 
 def _photo_path(photo: "WorkspacePhoto", filename: str) -> str:
-    return f"workspaces/{photo.workspace.slug}/{filename}"
+    # A random name: a photo waiting for review must not be found by guessing its address.
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpeg"
+    return f"workspaces/{photo.workspace.slug}/{uuid.uuid4().hex}.{extension}"
 
 
 class WorkspacePhoto(models.Model):

@@ -13,7 +13,7 @@ from stakeholders import selectors
 from stakeholders.forms import DecisionForm, WorkspaceForm
 from stakeholders.models import Workspace, WorkspaceChange
 from stakeholders.permissions import can_moderate
-from stakeholders.services import DecisionError, workspace_decide
+from stakeholders.services import DecisionError, moderation_version, workspace_decide
 
 
 def moderators_only(view):
@@ -67,10 +67,14 @@ def _change_rows(workspace: Workspace, change: WorkspaceChange | None) -> list[d
 @require_http_methods(["GET", "POST"])
 def review(request: HttpRequest, slug: str) -> HttpResponse:
     workspace = get_object_or_404(
-        Workspace.objects.select_related("city", "owner", "dataset"), slug=slug
+        Workspace.objects.select_related("city", "owner", "dataset").prefetch_related(
+            "sectors", "processes", "machines", "materials_used", "materials_offered"
+        ),
+        slug=slug,
     )
     change = workspace.changes.filter(status=WorkspaceChange.Status.PENDING).first()
-    form = DecisionForm(request.POST or None)
+    version = moderation_version(workspace)
+    form = DecisionForm(request.POST or None, initial={"version": version})
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -80,6 +84,7 @@ def review(request: HttpRequest, slug: str) -> HttpResponse:
                     by=request.user,
                     decision=form.cleaned_data["decision"],
                     reason=form.cleaned_data["reason"],
+                    version=form.cleaned_data["version"],
                 )
             except DecisionError as exc:
                 form.add_error(None, exc)
@@ -97,5 +102,8 @@ def review(request: HttpRequest, slug: str) -> HttpResponse:
         "photos": workspace.photos.all(),
         "events": workspace.events.select_related("actor"),
         "form": form if waiting else None,
+        "map_points": [
+            {"lat": workspace.location.y, "lon": workspace.location.x, "title": workspace.name}
+        ],
     }
     return render(request, "stakeholders/moderation/review.html", context, status=status)

@@ -1,5 +1,7 @@
 """Emails to a workspace's maker about what happened to it, in their language."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -18,6 +20,21 @@ def _recipients(event: ModerationEvent) -> tuple[list[str], str]:
         admins = workspace.organisation.memberships.filter(role="admin").select_related("user")
         return [m.user.email for m in admins if m.user.email], ""
     return [], ""
+
+
+def events_unsent(*, older_than: timedelta = timedelta(minutes=10)) -> list[int]:
+    """Events whose email never left: their task was lost (a broker outage at commit)."""
+    from stakeholders.services import NOTIFIED_ACTIONS
+
+    now = timezone.now()
+    return list(
+        ModerationEvent.objects.filter(
+            notified_at__isnull=True,
+            action__in=NOTIFIED_ACTIONS,
+            created_at__lt=now - older_than,
+            created_at__gt=now - timedelta(days=7),
+        ).values_list("pk", flat=True)[:500]
+    )
 
 
 def event_notify(*, event_id: int) -> bool:

@@ -94,7 +94,8 @@ def membership_remove(*, membership: Membership, by: User) -> None:
     organisation = membership.organisation
     if not (membership.user_id == by.pk or is_organisation_admin(by, organisation)):
         raise PermissionDenied
-    admins = organisation.memberships.filter(role=Membership.Role.ADMIN)
-    if membership.role == Membership.Role.ADMIN and admins.count() == 1:
+    # Locked: two admins removing each other at once must not leave none.
+    admins = list(organisation.memberships.select_for_update().filter(role=Membership.Role.ADMIN))
+    if membership.role == Membership.Role.ADMIN and len(admins) == 1:
         raise ValidationError(_("An organisation keeps at least one administrator."))
     membership.delete()

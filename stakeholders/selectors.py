@@ -6,6 +6,7 @@ from django.contrib.gis.geos import Point, Polygon
 from django.db import connection, transaction
 from django.db.models import Avg, Count, F, FloatField, Func, Min, Prefetch, Q, QuerySet
 from django.db.models.functions import Floor
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -128,6 +129,9 @@ def workspace_clusters(queryset: QuerySet[Workspace], *, bbox: tuple, zoom: int)
     box.transform(3857)
     # From POINTS_FROM_ZOOM, a centimetre: only workspaces in the same spot share a marker.
     cell = 0.01 if zoom >= POINTS_FROM_ZOOM else WORLD_3857 / (256 * 2**zoom) * CLUSTER_PX
+    # A box far wider than its zoom (a hand-made request) still gets at most 64 x 64 cells.
+    west, south, east, north = box.extent
+    cell = max(cell, (east - west) / 64, (north - south) / 64)
     grouped = (
         queryset.filter(geom_3857__bboverlaps=box)
         .order_by()
@@ -157,12 +161,13 @@ def city_workspaces_geojson(city) -> str:
                      COALESCE(json_agg(json_build_object(
                        'type', 'Feature',
                        'geometry', ST_AsGeoJSON(w.location, 6)::json,
-                       'properties', json_build_object('name', w.name, 'slug', w.slug)
+                       'properties', json_build_object(
+                           'name', w.name, 'slug', w.slug, 'url', %s || w.slug || '/')
                      ) ORDER BY w.id), '[]'::json))::text
             FROM stakeholders_workspace w
             WHERE w.city_id = %s AND w.status = 'approved' AND w.closed_at IS NULL
             """,
-            [city.pk],
+            [reverse("stakeholders:directory"), city.pk],
         )
         return cursor.fetchone()[0]
 
@@ -331,6 +336,7 @@ def city_dashboard(city) -> dict:
         "stale": listed.filter(last_confirmed_at__lt=now - STALE_AFTER).order_by(
             "last_confirmed_at"
         )[:20],
+        "stale_count": listed.filter(last_confirmed_at__lt=now - STALE_AFTER).count(),
         "looking_for_space": listed.filter(looking_for_space=True).count(),
         "collaborating": listed.filter(open_to_collaboration=True).count(),
     }

@@ -28,28 +28,28 @@ from stakeholders.models import (
 )
 from stakeholders.permissions import can_edit_workspace, can_moderate
 
-# Edits to these fields of a published workspace wait for a moderator: they are
-# the free text and the place a visitor trusts. The others (vocabularies,
-# capacity, flags) are the maker's to keep current and apply at once; so does
-# withdrawing consent to show contact details.
+# Edits to these fields of a published workspace wait for a moderator: every free
+# text and the place a visitor trusts. The others (vocabularies, numbers, choices,
+# flags) are the maker's to keep current and apply at once; so does withdrawing
+# consent to show contact details.
 MODERATED_FIELDS = (
     "name",
     "description",
     "city",
     "address",
     "location",
+    "materials_note",
+    "minimum_order",
     "website",
     "email",
     "phone",
 )
 M2M_FIELDS = ("sectors", "processes", "machines", "materials_used", "materials_offered")
 DIRECT_FIELDS = (
-    "materials_note",
     "floor_area_m2",
     "employees",
     "tenure",
     "production_runs",
-    "minimum_order",
     "lead_time_days",
     "works_with",
     "open_to_collaboration",
@@ -106,7 +106,8 @@ def _event(workspace: Workspace, action: str, actor, *, reason: str = "", change
     if action in NOTIFIED_ACTIONS:
         from stakeholders.tasks import notify_event  # tasks import this module
 
-        transaction.on_commit(lambda: notify_event.delay(event.pk))
+        # robust: a broker outage must not fail the decision; the sweep sends it later.
+        transaction.on_commit(lambda: notify_event.delay(event.pk), robust=True)
     return event
 
 
@@ -258,6 +259,14 @@ def workspace_update(*, workspace: Workspace, by, data: dict, photos: Iterable[P
     return change
 
 
+def moderation_version(workspace: Workspace) -> str:
+    """What a moderator is looking at: a decision on anything newer is refused."""
+    change = workspace.changes.filter(status=WorkspaceChange.Status.PENDING).first()
+    if change is not None:
+        return f"change-{change.pk}-{change.submitted_at.isoformat()}"
+    return f"workspace-{workspace.updated_at.isoformat()}"
+
+
 class Decision:
     APPROVE = "approve"
     REJECT = "reject"
@@ -266,8 +275,14 @@ class Decision:
 
 
 @transaction.atomic
-def workspace_decide(*, workspace: Workspace, by, decision: str, reason: str = "") -> None:
-    """A moderator's decision on a new workspace, or on the open change to a published one."""
+def workspace_decide(
+    *, workspace: Workspace, by, decision: str, reason: str = "", version: str | None = None
+) -> None:
+    """A moderator's decision on a new workspace, or on the open change to a published one.
+
+    `version` is `moderation_version` as the moderator saw it: if the maker edited
+    since, the decision is refused rather than cover what nobody reviewed.
+    """
     if not can_moderate(by):
         raise PermissionDenied
     if decision not in Decision.CHOICES:
@@ -277,6 +292,10 @@ def workspace_decide(*, workspace: Workspace, by, decision: str, reason: str = "
         raise DecisionError(_("Say why, so that the maker knows what to do."))
     # Two moderators deciding at once: the second waits here, then sees the first's decision.
     workspace = Workspace.objects.select_for_update().get(pk=workspace.pk)
+    if version is not None and version != moderation_version(workspace):
+        raise DecisionError(
+            _("The maker changed this workspace after you opened it. Review it again.")
+        )
     now = timezone.now()
     action = {
         Decision.APPROVE: ModerationEvent.Action.APPROVED,

@@ -2,8 +2,9 @@
 
 from celery import shared_task
 
-from stakeholders.notifications import event_notify
+from stakeholders.notifications import event_notify, events_unsent
 from stakeholders.services import workspaces_remind
+from stakeholders.uploads import registration_uploads_purge
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5)
@@ -17,3 +18,17 @@ def notify_event(self, event_id: int) -> bool:
 @shared_task
 def remind_unconfirmed_workspaces() -> int:
     return workspaces_remind()
+
+
+@shared_task
+def notify_unsent_events() -> int:
+    """Send again what a broker outage kept from going out (events are claimed once)."""
+    ids = events_unsent()
+    for event_id in ids:
+        notify_event.delay(event_id)
+    return len(ids)
+
+
+@shared_task
+def purge_abandoned_registrations() -> int:
+    return registration_uploads_purge()

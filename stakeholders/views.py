@@ -1,9 +1,7 @@
 """Maker pages: the directory and its map, workspace profiles, registration and editing."""
 
 import json
-from pathlib import Path
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.gis.db.models import Extent
@@ -39,6 +37,7 @@ from stakeholders.services import (
     workspace_set_closed,
     workspace_update,
 )
+from stakeholders.uploads import registration_uploads_root
 
 PAGE_SIZE = 20
 
@@ -149,15 +148,31 @@ def workspace_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "stakeholders/workspace_detail.html", context)
 
 
-# Registration: the wizard keeps uploads here between steps and empties it when done.
-WIZARD_STORAGE = FileSystemStorage(location=Path(settings.MEDIA_ROOT) / "registrations")
+def registration_storage() -> FileSystemStorage:
+    """Where the wizard keeps photos between steps: outside MEDIA_ROOT, so never served.
+
+    They are checked and re-encoded when the registration is sent; formtools deletes them
+    then, and `registration_uploads_purge` removes those of abandoned registrations.
+    """
+    return FileSystemStorage(location=registration_uploads_root())
 
 
 @method_decorator(login_required, name="dispatch")
 class RegisterWorkspace(SessionWizardView):
     form_list = [*STEP_FORMS, ("photos", PhotoFormSet), ("review", ReviewForm)]
-    file_storage = WIZARD_STORAGE
     template_name = "stakeholders/register.html"
+
+    @property
+    def file_storage(self) -> FileSystemStorage:
+        return registration_storage()
+
+    def get_form_step_files(self, form):
+        """Keep only the photo step's own image fields: formtools would store every
+        uploaded file of the request, whatever its name."""
+        if self.steps.current != "photos":
+            return {}
+        names = {f"{photo.prefix}-image" for photo in form.forms}
+        return {name: upload for name, upload in form.files.items() if name in names}
 
     def get_form_kwargs(self, step=None):
         return {} if step in ("photos", "review") else {"instance": Workspace()}
@@ -259,8 +274,8 @@ def workspace_edit(request: HttpRequest, slug: str) -> HttpResponse:
                     messages.success(
                         request,
                         _(
-                            "Saved. Changes to the name, description, place or contact "
-                            "details are shown once a moderator approves them."
+                            "Saved. Changes to the texts, place or contact details are "
+                            "shown once a moderator approves them."
                         ),
                     )
                 else:

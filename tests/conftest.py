@@ -3,6 +3,9 @@ import io
 import pytest
 from django.core.management import call_command
 
+# Alice, Bob, Olivia, Mona and Pat: the personas of the maker directory tests.
+pytest_plugins = ["tests.personas"]
+
 
 def load_demo_data() -> str:
     out = io.StringIO()
@@ -30,6 +33,7 @@ def demo(db):
 def _media_root(settings, tmp_path):
     """Uploads of each test land in a folder of its own, removed afterwards."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.PRIVATE_UPLOAD_ROOT = tmp_path / "private"
 
 
 @pytest.fixture(autouse=True)

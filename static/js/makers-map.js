@@ -19,6 +19,7 @@
   var status = document.getElementById("makers-map-status");
   var controller = null;
   var labels = JSON.parse(el.dataset.labels || "{}");
+  var refocus = false;  // a cluster opened from the keyboard: keep the focus in the map
 
   function marker(feature) {
     var c = feature.geometry.coordinates;
@@ -26,18 +27,31 @@
     var latlng = L.latLng(c[1], c[0]);
     if (p.count > 1) {
       var size = Math.min(56, 26 + Math.round(Math.log(p.count) * 6));
-      var icon = L.divIcon({
-        className: "cluster-marker",
-        html: "<span>" + p.count + "</span>",
-        iconSize: [size, size]
+      var label = (labels.cluster || "%n").replace("%n", p.count);
+      var html = document.createElement("span");
+      var number = document.createElement("span");
+      number.setAttribute("aria-hidden", "true");
+      number.textContent = String(p.count);
+      var spoken = document.createElement("span");
+      spoken.className = "visually-hidden";
+      spoken.textContent = label;
+      html.appendChild(number);
+      html.appendChild(spoken);
+      var icon = L.divIcon({ className: "cluster-marker", html: html, iconSize: [size, size] });
+      var m = L.marker(latlng, { icon: icon, keyboard: true, title: label });
+      var zoomIn = function () { refocus = true; map.setView(latlng, Math.min(map.getZoom() + 2, 18)); };
+      m.on("click", zoomIn);
+      m.on("keypress", function (e) {
+        var key = e.originalEvent && e.originalEvent.key;
+        if (key === "Enter" || key === " ") { e.originalEvent.preventDefault(); zoomIn(); }
       });
-      var m = L.marker(latlng, { icon: icon, keyboard: true, title: (labels.cluster || "%n").replace("%n", p.count) });
-      m.on("click", function () { map.setView(latlng, Math.min(map.getZoom() + 2, 18)); });
       return m;
     }
+    // Stale listings: another colour and a dashed ring, not colour alone.
     var dot = L.circleMarker(latlng, {
-      radius: 8, weight: 2, color: "#fff", fillOpacity: 1,
-      fillColor: p.stale ? "#8a6d1d" : "#0b6e4f"
+      radius: 8, weight: 2, color: p.stale ? "#6b4f0e" : "#fff", fillOpacity: 1,
+      dashArray: p.stale ? "3 2" : null,
+      fillColor: p.stale ? "#c9a34a" : "#0b6e4f"
     });
     var link = document.createElement("a");
     link.href = el.dataset.profileBase + p.slug + "/";
@@ -69,6 +83,7 @@
       var total = 0;
       data.features.forEach(function (f) { total += f.properties.count; marker(f).addTo(layer); });
       el.dataset.markers = String(data.features.length);
+      if (refocus) { refocus = false; el.focus(); }
       el.dataset.workspaces = String(total);
       if (status) { status.textContent = (labels.shown || "%n").replace("%n", total); }
     }).catch(function (err) {

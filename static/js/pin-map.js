@@ -9,6 +9,8 @@
     var lon = box.querySelector("[data-pin-lon]");
     var cities = JSON.parse(box.dataset.cities || "{}");
     var citySelect = document.getElementById("id_about-city") || document.getElementById("id_city");
+    var status = box.querySelector("[data-pin-status]");
+    var centreButton = box.querySelector("[data-pin-centre]");
     var map = L.map(el, { scrollWheelZoom: false });
     map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
     if (box.dataset.basemap) {
@@ -33,7 +35,8 @@
     }
     function place(latlng, write) {
       if (!marker) {
-        marker = L.marker(latlng, { draggable: true, keyboard: true, title: el.getAttribute("aria-label") }).addTo(map);
+        // Not focusable: the map's own keys and the button below place it from a keyboard.
+        marker = L.marker(latlng, { draggable: true, keyboard: false }).addTo(map);
         marker.on("dragend", function () { place(marker.getLatLng(), true); });
       } else {
         marker.setLatLng(latlng);
@@ -42,6 +45,9 @@
         lat.value = latlng.lat.toFixed(6);
         lon.value = latlng.lng.toFixed(6);
         lat.dispatchEvent(new Event("change", { bubbles: true }));
+        if (status) {
+          status.textContent = (box.dataset.placed || "") + " " + lat.value + ", " + lon.value;
+        }
       }
       box.dataset.pinned = "1";
     }
@@ -62,6 +68,10 @@
       map.setView(first ? cities[first].centre : [50.85, 4.35], first ? 11 : 5);
     }
     map.on("click", function (e) { place(e.latlng, true); });
+    if (centreButton) {
+      centreButton.hidden = false;
+      centreButton.addEventListener("click", function () { place(map.getCenter(), true); });
+    }
     [lat, lon].forEach(function (input) {
       input.addEventListener("input", function () {
         var p = current();

@@ -5,12 +5,9 @@ import json
 import pytest
 
 from stakeholders.models import Workspace
-from tests.stakeholders.conftest import X, Y, make_workspace
+from tests.personas import X, Y, make_workspace
 
 pytestmark = pytest.mark.django_db
-
-# The personas of the stakeholders tests.
-from tests.stakeholders.conftest import alice, bob, city, mona, pending, workspace  # noqa: E402, F401
 
 
 @pytest.fixture
@@ -134,3 +131,23 @@ def test_the_api_is_in_the_openapi_schema(client):
     assert "post" in schema["paths"]["/api/v1/me/workspaces/"]
     names = {p["name"] for p in schema["paths"]["/api/v1/workspaces/"]["get"]["parameters"]}
     assert {"near", "km", "process", "material", "q"} <= names
+
+
+@pytest.mark.parametrize(
+    "location",
+    ["POINT EMPTY", {"type": "Point", "coordinates": []},
+     {"type": "Point", "coordinates": [10.05, 45.05, 12.0]}, "not geojson"],
+)  # fmt: skip
+def test_odd_locations_are_a_400(client, alice, city, location):
+    client.force_login(alice)
+    body = {"name": "Odd", "description": "d", "city": city.slug, "address": "a",
+            "location": location}  # fmt: skip
+    response = client.post("/api/v1/me/workspaces/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert not Workspace.objects.filter(name="Odd").exists()
+
+
+def test_a_huge_box_at_a_close_zoom_is_still_grouped(client, shops):
+    body = client.get("/makers/map.geojson?bbox=-180,-85,180,85&zoom=18").json()
+    assert len(body["features"]) <= 64 * 64
+    assert sum(f["properties"]["count"] for f in body["features"]) >= 3

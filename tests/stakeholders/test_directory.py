@@ -6,7 +6,7 @@ from html import unescape
 import pytest
 
 from stakeholders.selectors import workspace_matches
-from tests.stakeholders.conftest import X, Y, make_workspace
+from tests.personas import X, Y, make_workspace
 
 pytestmark = pytest.mark.django_db
 
@@ -96,8 +96,9 @@ def test_bad_filters_get_a_clear_400(client, query):
     assert "Some filters could not be used" in response.content.decode()
 
 
-def test_the_directory_page_runs_a_fixed_number_of_queries(client, shops, alice, city,
-                                                           django_assert_max_num_queries):  # fmt: skip
+def test_the_directory_page_runs_a_fixed_number_of_queries(
+    client, shops, alice, city, django_assert_max_num_queries
+):
     for n in range(25):
         make_workspace(alice, city, name=f"Extra {n}", processes=["welding", "woodworking"])
     with django_assert_max_num_queries(12):
@@ -122,8 +123,11 @@ def test_the_map_groups_workspaces_at_low_zoom_and_separates_them_up_close(clien
     assert [f["properties"]["slug"] for f in filtered["features"]] == [shops["metal"].slug]
 
 
-@pytest.mark.parametrize("query", ["", "bbox=1,2,3&zoom=3", "bbox=0,0,1,1", "bbox=0,0,1,1&zoom=x",
-                                   "bbox=0,0,1,1&zoom=40", "bbox=0,0,1,1&zoom=3&near=bad"])  # fmt: skip
+BAD_MAP_QUERIES = ["", "bbox=1,2,3&zoom=3", "bbox=0,0,1,1", "bbox=0,0,1,1&zoom=x",
+                   "bbox=0,0,1,1&zoom=40", "bbox=0,0,1,1&zoom=3&near=bad"]  # fmt: skip
+
+
+@pytest.mark.parametrize("query", BAD_MAP_QUERIES)
 def test_the_map_refuses_bad_parameters(client, query):
     response = client.get(f"/makers/map.geojson?{query}")
     assert response.status_code == 400
@@ -167,5 +171,6 @@ def test_a_closed_workspace_says_so_on_its_page(client, shops):
 
 def test_workspaces_appear_on_the_city_map_layer(client, shops, city):
     data = client.get(f"/cities/{city.slug}/layers/workspaces.geojson").json()
+    assert data["features"][0]["properties"]["url"].startswith("/makers/")
     assert sorted(f["properties"]["name"] for f in data["features"]) == [
         "Bob's upholstery", "Oak joinery", "Steel studio"]  # fmt: skip

@@ -9,7 +9,8 @@ import pytest
 from django.forms.models import model_to_dict
 
 from stakeholders.models import Workspace
-from tests.stakeholders.conftest import make_workspace
+from stakeholders.services import moderation_version
+from tests.personas import make_workspace
 
 pytestmark = pytest.mark.django_db
 
@@ -146,7 +147,10 @@ def test_only_moderators_see_the_queue_and_decide(role, as_role, pending):
     assert client.get("/staff/workspaces/").status_code == MODERATION[role]
     assert client.get(f"/staff/workspaces/{pending.slug}/").status_code == MODERATION[role]
     before = snapshot(pending)
-    response = client.post(f"/staff/workspaces/{pending.slug}/", {"decision": "approve"})
+    response = client.post(
+        f"/staff/workspaces/{pending.slug}/",
+        {"decision": "approve", "version": moderation_version(pending)},
+    )
     if role == "mona":
         assert response.status_code == 302
         pending.refresh_from_db()

@@ -7,7 +7,7 @@ from django.contrib.gis.geos import Point
 
 from stakeholders.models import Membership, ModerationEvent, Organisation, User, Workspace
 from stakeholders.services import Decision, workspace_decide, workspace_update
-from tests.stakeholders.conftest import make_workspace
+from tests.personas import make_workspace
 
 pytestmark = pytest.mark.django_db
 
@@ -96,3 +96,51 @@ def test_a_registration_by_api_records_consent(client, alice, city):
     shop = Workspace.objects.get(name="Consenting shop")
     assert shop.contact_consent_at is not None
     assert shop.location.equals_exact(Point(10.05, 45.05, srid=4326), 1e-9)
+
+
+def test_a_workspace_of_an_organisation_stays_with_it(client, alice, city):
+    from stakeholders.accounts import account_delete
+
+    zeta = Organisation.objects.create(slug="zeta", name="Zeta collective", kind="makers")
+    aardvark = Organisation.objects.create(slug="aardvark", name="Aardvark", kind="partner")
+    Membership.objects.create(organisation=aardvark, user=alice)
+    theirs = make_workspace(alice, city, name="Zeta's shop", organisation=zeta)
+    account_delete(user=User.objects.get(pk=alice.pk))
+    theirs.refresh_from_db()
+    assert (theirs.owner, theirs.organisation) == (None, zeta)
+
+
+def test_an_organisations_workspace_is_not_deleted_with_a_member_of_none(alice, city):
+    from stakeholders.accounts import account_delete
+
+    zeta = Organisation.objects.create(slug="zeta", name="Zeta collective", kind="makers")
+    theirs = make_workspace(alice, city, name="Zeta's shop", organisation=zeta)
+    account_delete(user=User.objects.get(pk=alice.pk))
+    theirs.refresh_from_db()
+    assert theirs.organisation == zeta
+
+
+def test_private_details_in_a_change_someone_else_grew_are_scrubbed(alice, bob, city):
+    from stakeholders.accounts import account_delete
+
+    zeta = Organisation.objects.create(slug="zeta", name="Zeta collective", kind="makers")
+    Membership.objects.create(organisation=zeta, user=bob, role="admin")
+    shop = make_workspace(alice, city, name="Shared shop", organisation=zeta)
+    workspace_update(workspace=shop, by=alice, data={"email": "alice.private@example.org"})
+    workspace_update(workspace=shop, by=bob, data={"name": "Shared shop 2"})  # bob submits now
+    account_delete(user=User.objects.get(pk=alice.pk))
+    assert shop.changes.get().changes == {"name": "Shared shop 2"}
+
+
+def test_staff_can_delete_a_maker_in_the_admin(client, alice, workspace, django_user_model):
+    admin = django_user_model.objects.create_superuser(
+        "root-admin", "root@example.org", "pw-pw-pw-1"
+    )
+    client.force_login(admin)
+    page = client.get(f"/admin/stakeholders/user/{alice.pk}/delete/")
+    assert page.status_code == 200
+    assert "protected" not in page.content.decode().lower()
+    response = client.post(f"/admin/stakeholders/user/{alice.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=alice.pk).exists()
+    assert not Workspace.objects.filter(pk=workspace.pk).exists()

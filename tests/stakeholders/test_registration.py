@@ -144,3 +144,45 @@ def test_a_bad_edit_is_a_400_with_reasons_and_writes_nothing(client, alice, work
     assert response.status_code == 400
     workspace.refresh_from_db()
     assert workspace.name == "Alice's lathe shop"
+
+
+def test_the_wizard_keeps_only_the_photo_steps_images_and_never_in_public_media(
+    client, alice, city, settings
+):
+    from pathlib import Path
+
+    client.force_login(alice)
+    evil = SimpleUploadedFile("pwn.html", b"<script>alert(1)</script>", "text/html")
+    about = {"name": "Quay Joinery", "description": "Oak.", "city": city.pk}
+    step(client, "about", about, {"evil": evil})
+    step(
+        client,
+        "photos",
+        {"photos-TOTAL_FORMS": "3", "photos-INITIAL_FORMS": "0", "photos-0-alt_text": "Bench"},
+        {
+            "photos-0-image": SimpleUploadedFile("me.jpg", jpeg_with_gps(), "image/jpeg"),
+            "other": SimpleUploadedFile("pwn.js", b"alert(1)", "text/javascript"),
+        },
+    )
+    stored = [p.name for p in Path(settings.PRIVATE_UPLOAD_ROOT).rglob("*") if p.is_file()]
+    assert len(stored) == 1 and stored[0].endswith(".jpg")
+    media = Path(settings.MEDIA_ROOT)
+    assert not media.exists() or not [p for p in media.rglob("*") if p.is_file()]
+
+
+def test_abandoned_registrations_lose_their_photos_after_a_day(settings):
+    import os
+    import time
+    from pathlib import Path
+
+    from stakeholders.uploads import registration_uploads_purge
+
+    root = Path(settings.PRIVATE_UPLOAD_ROOT) / "registrations"
+    root.mkdir(parents=True)
+    old, new = root / "old.jpg", root / "new.jpg"
+    old.write_bytes(b"x")
+    new.write_bytes(b"x")
+    two_days_ago = time.time() - 2 * 24 * 3600
+    os.utime(old, (two_days_ago, two_days_ago))
+    assert registration_uploads_purge() == 1
+    assert not old.exists() and new.exists()

@@ -21,7 +21,7 @@ from stakeholders.services import (
     workspace_update,
     workspaces_remind,
 )
-from tests.stakeholders.conftest import X, Y
+from tests.personas import X, Y
 
 pytestmark = pytest.mark.django_db
 
@@ -212,3 +212,54 @@ def test_closing_takes_a_workspace_out_of_the_directory_and_reopening_brings_it_
     workspace.refresh_from_db()
     assert workspace.is_listed
     assert [e.action for e in workspace.events.all()] == ["reopened", "closed"]
+
+
+def test_a_decision_on_what_the_maker_changed_since_is_refused(workspace, alice, mona, client):
+    from stakeholders.services import moderation_version
+
+    workspace_update(workspace=workspace, by=alice, data={"name": "Fine name"})
+    seen = moderation_version(workspace)
+    workspace_update(workspace=workspace, by=alice, data={"description": "SPAM SPAM"})
+    client.force_login(mona)
+    response = client.post(
+        f"/staff/workspaces/{workspace.slug}/", {"decision": "approve", "version": seen}
+    )
+    assert response.status_code == 409
+    assert "changed this workspace after you opened it" in response.content.decode()
+    workspace.refresh_from_db()
+    assert workspace.description == "Turning and milling."
+    response = client.post(
+        f"/staff/workspaces/{workspace.slug}/",
+        {"decision": "approve", "version": moderation_version(workspace)},
+    )
+    assert response.status_code == 302
+    workspace.refresh_from_db()
+    assert (workspace.name, workspace.description) == ("Fine name", "SPAM SPAM")
+
+
+def test_free_texts_of_a_published_workspace_wait_for_a_moderator(workspace, alice):
+    workspace_update(
+        workspace=workspace,
+        by=alice,
+        data={"materials_note": "BUY PILLS at evil.example", "minimum_order": "x"},
+    )
+    workspace.refresh_from_db()
+    assert workspace.materials_note == ""
+    assert workspace.changes.get().changes == {
+        "materials_note": "BUY PILLS at evil.example",
+        "minimum_order": "x",
+    }
+
+
+def test_emails_a_broker_outage_lost_are_found_and_sent(pending, mona):
+    from stakeholders.notifications import events_unsent
+
+    workspace_decide(workspace=pending, by=mona, decision=Decision.APPROVE)
+    event = pending.events.get(action="approved")
+    assert events_unsent() == []  # too recent: its task may still be on its way
+    ModerationEvent.objects.filter(pk=event.pk).update(
+        created_at=timezone.now() - timedelta(minutes=30)
+    )
+    assert events_unsent() == [event.pk]
+    event_notify(event_id=event.pk)
+    assert events_unsent() == []

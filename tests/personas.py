@@ -1,5 +1,7 @@
 """Personas for the maker directory's tests, in a test city far from the demo cities.
 
+Loaded for every test folder by `pytest_plugins` in tests/conftest.py.
+
 Alice owns the workspace; Bob is another maker; Olivia is an official of the
 city; Mona moderates; Pat works for a partner organisation.
 """
