@@ -338,5 +338,6 @@ def city_dashboard(city) -> dict:
         )[:20],
         "stale_count": listed.filter(last_confirmed_at__lt=now - STALE_AFTER).count(),
         "looking_for_space": listed.filter(looking_for_space=True).count(),
+        "synthetic": listed.filter(dataset__quality="synthetic").exists(),
         "collaborating": listed.filter(open_to_collaboration=True).count(),
     }

@@ -90,13 +90,14 @@ def sign_in(page, site, username: str, next_path: str, password: str = PASSWORD)
 
 
 def _people() -> None:
-    """Edith is project staff (editor and moderator); Mo is a maker with no staff rights."""
+    """Edith is project staff (editor and moderator); Mo is a maker with no staff rights;
+    Otto works for the city of Brussels and administers its office on the portal."""
     from django.contrib.auth.models import Group
 
     from stakeholders.models import User
 
     staff = [Group.objects.get_or_create(name=name)[0] for name in ("editors", "moderators")]
-    for username, groups in (("edith", staff), ("mo", [])):
+    for username, groups in (("edith", staff), ("mo", []), ("otto", [])):
         user, created = User.objects.get_or_create(
             username=username, defaults={"email": f"{username}@example.org"}
         )
@@ -105,8 +106,14 @@ def _people() -> None:
             user.save()
             user.groups.set(groups)
             user.emailaddress_set.create(email=user.email, verified=True, primary=True)
+    # Otto administers Brussels' (synthetic) economic development office.
+    from stakeholders.models import Membership, Organisation, Workspace
+
+    office = Organisation.objects.get(slug="demo-brussels-administration")
+    Membership.objects.get_or_create(
+        organisation=office, user=User.objects.get(username="otto"), defaults={"role": "admin"}
+    )
     # Mo keeps two published demo workspaces, one for each viewport's dashboard journey.
-    from stakeholders.models import Workspace
 
     mo = User.objects.get(username="mo")
     if not mo.workspaces.exists():

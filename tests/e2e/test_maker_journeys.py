@@ -14,7 +14,7 @@ PASSWORD = "a-long-pass-phrase-9"
 
 def sign_up(page, site, name: str) -> None:
     page.goto(site + "/accounts/signup/")
-    page.get_by_label("Email").fill(f"{name}@example.org")
+    page.get_by_label("Email").fill(f"{name}@example.org")  # official-x: the invited address
     page.get_by_label("Username").fill(name)
     page.get_by_label("Password", exact=False).first.fill(PASSWORD)
     page.get_by_label(re.compile("Password \\(again\\)", re.I)).fill(PASSWORD)

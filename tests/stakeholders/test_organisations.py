@@ -67,7 +67,7 @@ def test_members_cannot_invite_and_outsiders_cannot_see_the_members(client, offi
     response = client.post(f"/organisations/{office.slug}/", {"email": "x@example.org",
                                                               "role": "admin"})  # fmt: skip
     assert response.status_code == 403
-    assert not Invitation.objects.exists()
+    assert not office.invitations.exists()
     client.force_login(pat)
     assert client.get(f"/organisations/{office.slug}/").status_code == 404
 
