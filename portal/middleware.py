@@ -36,3 +36,29 @@ class RejectNulBytesMiddleware:
         ):
             return HttpResponseBadRequest("A NUL byte is not allowed in the address.")
         return self.get_response(request)
+
+
+class InvalidFormStatusMiddleware:
+    """A posted form shown again with its errors answers 400, not 200.
+
+    Our own views set the status themselves; this covers the views of libraries
+    that render a TemplateResponse (django-allauth's sign-in, sign-up, password and
+    email pages, formtools' wizard steps), so that every refusal is a 4xx.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_template_response(self, request: HttpRequest, response):
+        if request.method != "POST" or response.status_code != 200:
+            return response
+        form = (response.context_data or {}).get("form")
+        if form is None or not getattr(form, "is_bound", False):
+            return response
+        errors = form.errors
+        if any(errors) if isinstance(errors, list) else bool(errors):
+            response.status_code = 400
+        return response

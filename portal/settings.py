@@ -119,6 +119,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "portal.middleware.APILanguageMiddleware",
     "portal.middleware.RejectNulBytesMiddleware",
+    "portal.middleware.InvalidFormStatusMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

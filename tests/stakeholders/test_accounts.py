@@ -36,7 +36,7 @@ def test_a_new_account_must_confirm_its_email_before_signing_in(client, django_u
 
 def test_a_bad_sign_up_is_refused_with_reasons(client, django_user_model):
     response = client.post("/accounts/signup/", {**SIGNUP, "password2": "different", "email": "x"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     html = response.content.decode()
     assert "errorlist" in html
     assert not django_user_model.objects.filter(username="ana").exists()
@@ -60,6 +60,7 @@ def test_repeated_failed_sign_ins_lock_the_account_with_a_clear_message(client, 
     for _ in range(5):
         client.post("/accounts/login/", {"login": "cleo", "password": "wrong"})
     locked = client.post("/accounts/login/", {"login": "cleo", "password": "right-pass-phrase"})
+    assert locked.status_code == 400
     assert "Too many failed login attempts" in locked.content.decode()
     assert "_auth_user_id" not in client.session
 
@@ -77,3 +78,10 @@ def test_changing_email_and_password_needs_a_signed_in_account(client, django_us
     client.force_login(user)
     assert client.get("/accounts/password/change/").status_code == 200
     assert client.get("/accounts/email/").status_code == 200
+
+
+def test_a_wrong_password_is_a_400_with_the_form_again(client, django_user_model):
+    django_user_model.objects.create_user("eve", "eve@example.org", "right-pass-phrase")
+    response = client.post("/accounts/login/", {"login": "eve", "password": "wrong"})
+    assert response.status_code == 400
+    assert "errorlist" in response.content.decode()

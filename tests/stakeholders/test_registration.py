@@ -84,7 +84,7 @@ def test_a_pin_outside_the_city_is_refused_at_its_step(client, alice, city):
     step(client, "about", {"name": "Far away", "description": "x", "city": city.pk})
     response = step(client, "place", {"address": "x", "location_lat": "50.85",
                                       "location_lon": "4.35"})  # fmt: skip
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "far outside the city" in response.content.decode()
     assert not Workspace.objects.filter(name="Far away").exists()
 
@@ -94,7 +94,7 @@ def test_missing_or_bad_coordinates_are_explained(client, alice, city, lat, lon)
     client.force_login(alice)
     step(client, "about", {"name": "Nowhere", "description": "x", "city": city.pk})
     response = step(client, "place", {"address": "x", "location_lat": lat, "location_lon": lon})
-    assert response.status_code == 200
+    assert response.status_code == 400
     html = response.content.decode()
     assert "field-error" in html
 
@@ -109,7 +109,7 @@ def test_a_photo_without_a_description_or_not_a_picture_is_refused(client, alice
         {"photos-TOTAL_FORMS": "3", "photos-INITIAL_FORMS": "0"},
         {"photos-0-image": SimpleUploadedFile("x.jpg", b"not a picture", "image/jpeg")},
     )
-    assert bad.status_code == 200
+    assert bad.status_code == 400
     assert "field-error" in bad.content.decode()
 
 
