@@ -394,6 +394,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/15"),
         "options": {"expires": 600},
     },
+    # What waits for the moderators, each morning when something does.
+    "workspaces-moderation-digest": {
+        "task": "stakeholders.tasks.email_moderation_digest",
+        "schedule": crontab(hour=7, minute=30),
+        "options": {"expires": 12 * 3600},
+    },
     "registrations-purge-abandoned": {
         "task": "stakeholders.tasks.purge_abandoned_registrations",
         "schedule": crontab(hour=3, minute=40),

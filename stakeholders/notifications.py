@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Min
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -67,3 +68,36 @@ def event_notify(*, event_id: int) -> bool:
         # An error here rolls the claim back, so a retry sends it.
         send_mail(" ".join(subject.split()), body, None, recipients)
     return True
+
+
+def moderation_digest() -> int:
+    """Tell each moderator, in their language, what waits in the queue and since when.
+
+    Sent once a day by beat, and only when something waits: makers should not wait
+    for a review because nobody looked at the queue. Returns how many were emailed.
+    """
+    from stakeholders.models import MODERATORS, User, Workspace, WorkspaceChange
+
+    pending = Workspace.objects.filter(status=Workspace.Status.PENDING)
+    edits = WorkspaceChange.objects.filter(status=WorkspaceChange.Status.PENDING)
+    counts = {"new": pending.count(), "edits": edits.count()}
+    if not counts["new"] and not counts["edits"]:
+        return 0
+    oldest = min(
+        (d for d in (pending.aggregate(m=Min("submitted_at"))["m"],
+                     edits.aggregate(m=Min("submitted_at"))["m"]) if d is not None),
+    )  # fmt: skip
+    moderators = User.objects.filter(groups__name=MODERATORS, is_active=True).exclude(email="")
+    sent = 0
+    for moderator in moderators.distinct():
+        with translation.override(moderator.preferred_language or settings.LANGUAGE_CODE):
+            context = {
+                **counts,
+                "oldest": oldest,
+                "queue_url": settings.PORTAL_BASE_URL + reverse("moderation:queue"),
+            }
+            subject = render_to_string("stakeholders/email/digest_subject.txt", context)
+            body = render_to_string("stakeholders/email/digest_message.txt", context)
+        send_mail(" ".join(subject.split()), body, None, [moderator.email])
+        sent += 1
+    return sent

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from stakeholders.notifications import event_notify, events_unsent
+from stakeholders.notifications import event_notify, events_unsent, moderation_digest
 from stakeholders.services import workspaces_remind
 from stakeholders.uploads import registration_uploads_purge
 
@@ -27,6 +27,11 @@ def notify_unsent_events() -> int:
     for event_id in ids:
         notify_event.delay(event_id)
     return len(ids)
+
+
+@shared_task
+def email_moderation_digest() -> int:
+    return moderation_digest()
 
 
 @shared_task

@@ -263,3 +263,17 @@ def test_emails_a_broker_outage_lost_are_found_and_sent(pending, mona):
     assert events_unsent() == [event.pk]
     event_notify(event_id=event.pk)
     assert events_unsent() == []
+
+
+def test_moderators_get_a_digest_of_what_waits_and_none_when_nothing_does(pending, mona):
+    from stakeholders.notifications import moderation_digest
+
+    assert moderation_digest() >= 1
+    digest = next(m for m in mail.outbox if m.to == ["mona@example.org"])
+    assert "wait for moderation" in digest.subject or "waits for moderation" in digest.subject
+    assert "/staff/workspaces/" in digest.body
+    mail.outbox.clear()
+    Workspace.objects.filter(status="pending").update(status="approved")
+    WorkspaceChange.objects.filter(status="pending").update(status="approved")
+    assert moderation_digest() == 0
+    assert mail.outbox == []
