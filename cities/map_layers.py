@@ -17,13 +17,16 @@ class MapLayer:
     slug: str
     name: Promise | str
     features: Callable[[City], str]
+    colour: str = "#ffbf47"  # the points' fill on the map and in its legend
 
 
 _LAYERS: dict[str, MapLayer] = {}
 
 
-def register_map_layer(slug: str, name: Promise | str, features: Callable[[City], str]) -> None:
-    _LAYERS[slug] = MapLayer(slug=slug, name=name, features=features)
+def register_map_layer(
+    slug: str, name: Promise | str, features: Callable[[City], str], *, colour: str = "#ffbf47"
+) -> None:
+    _LAYERS[slug] = MapLayer(slug=slug, name=name, features=features, colour=colour)
 
 
 def map_layers() -> list[MapLayer]:

@@ -67,6 +67,7 @@ def city_detail(request: HttpRequest, slug: str) -> HttpResponse:
                 **{
                     layer.slug: {
                         "name": layer.name,
+                        "colour": "#ffffff",  # stations and other context: white dots
                         "url": reverse(
                             "cities:context-geojson",
                             kwargs={"slug": city.slug, "layer": layer.slug},
@@ -77,6 +78,7 @@ def city_detail(request: HttpRequest, slug: str) -> HttpResponse:
                 **{
                     layer.slug: {
                         "name": str(layer.name),
+                        "colour": layer.colour,
                         "url": reverse(
                             "cities:app-layer-geojson",
                             kwargs={"slug": city.slug, "layer": layer.slug},

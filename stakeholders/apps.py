@@ -11,4 +11,6 @@ class StakeholdersConfig(AppConfig):
         from cities.map_layers import register_map_layer
         from stakeholders.selectors import city_workspaces_geojson
 
-        register_map_layer("workspaces", _("Maker workspaces"), city_workspaces_geojson)
+        register_map_layer(
+            "workspaces", _("Maker workspaces"), city_workspaces_geojson, colour="#0b6e4f"
+        )

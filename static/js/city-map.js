@@ -221,9 +221,10 @@
   // ---- Context layers ---------------------------------------------------------------
   var contextLayers = {};
   Object.keys(config.context).forEach(function (slug) {
+    var colour = config.context[slug].colour || "#ffbf47";
     contextLayers[slug] = L.geoJSON(null, {
       pointToLayer: function (feature, latlng) {
-        return L.circleMarker(latlng, { radius: 6, color: "#000", weight: 2, fillColor: "#ffbf47", fillOpacity: 1 });
+        return L.circleMarker(latlng, { radius: 6, color: "#000", weight: 2, fillColor: colour, fillOpacity: 1 });
       },
       onEachFeature: function (feature, shape) {
         var label = document.createElement("span");
@@ -297,6 +298,17 @@
       row.className = "map-legend__row";
       row.appendChild(swatch);
       row.appendChild(document.createTextNode(entry[2]));
+      div.appendChild(row);
+    });
+    Object.keys(contextLayers).forEach(function (slug) {
+      if (!map.hasLayer(contextLayers[slug])) { return; }
+      var row = document.createElement("div");
+      var dot = textNode("span", "");
+      dot.className = "swatch swatch--dot";
+      dot.style.background = config.context[slug].colour || "#ffbf47";
+      row.className = "map-legend__row";
+      row.appendChild(dot);
+      row.appendChild(document.createTextNode(config.context[slug].name));
       div.appendChild(row);
     });
     if (map.hasLayer(sites)) {

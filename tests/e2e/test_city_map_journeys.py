@@ -10,7 +10,7 @@ from cities.models import Site
 from tests.e2e.map_helpers import close_layers, open_layers
 
 LAYERS = ["Districts", "Industrial land", "Land lost since 2009", "Railway stations",
-          "Case studies", "Manufacturing sites"]  # fmt: skip
+          "Case studies", "Maker workspaces", "Manufacturing sites"]  # fmt: skip
 
 
 def query_of(page) -> dict[str, str]:
@@ -48,10 +48,11 @@ def test_an_official_toggles_every_layer_and_the_address_keeps_the_view(site, pa
     expect(city_map).to_have_attribute("data-lost-count", re.compile(r"^[1-9]"))
     expect(city_map).to_have_attribute("data-stations-count", "5")
     expect(city_map).to_have_attribute("data-case-studies-count", "3")
+    expect(city_map).to_have_attribute("data-workspaces-count", re.compile(r"^[1-9]"))
     expect(page.locator(".map-legend")).to_contain_text("Land lost since 2009")
     page.shoot("all-layers")
     assert set(query_of(page)["layers"].split(",")) == {
-        "districts", "land", "lost", "stations", "case-studies", "sites",
+        "districts", "land", "lost", "stations", "case-studies", "workspaces", "sites",
     }  # fmt: skip
 
     open_layers(page)  # on a phone the list folds away when the pointer leaves it
@@ -59,7 +60,9 @@ def test_an_official_toggles_every_layer_and_the_address_keeps_the_view(site, pa
     open_layers(page)
     page.get_by_role("checkbox", name="Railway stations").uncheck()
     close_layers(page)
-    assert set(query_of(page)["layers"].split(",")) == {"land", "lost", "case-studies", "sites"}
+    assert set(query_of(page)["layers"].split(",")) == {
+        "land", "lost", "case-studies", "workspaces", "sites",
+    }  # fmt: skip
 
     # The address is the view: opened again, it shows the same layers.
     page.goto(page.url)
