@@ -26,11 +26,12 @@ COPY static ./static
 COPY locale ./locale
 
 # Build-time values only: settings need them to load; nothing connects here.
-RUN DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=build \
+RUN DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=build PORTAL_BASE_URL=http://build \
     DATABASE_URL=postgis://build@localhost/build REDIS_URL=redis://localhost:6379/0 \
     sh -c "python manage.py compilemessages -v0 && python manage.py collectstatic --no-input -v0"
 
-RUN useradd --create-home --uid 10001 portal && mkdir -p /app/media && chown portal /app/media
+RUN useradd --create-home --uid 10001 portal && mkdir -p /app/media /app/private-uploads \
+    && chown portal /app/media /app/private-uploads
 USER portal
 
 ENV GUNICORN_BIND=0.0.0.0:8000

@@ -171,7 +171,11 @@ def step_form(name: str, fields: list[str]) -> type[WorkspaceForm]:
 
 
 class PhotoForm(forms.Form):
-    image = forms.ImageField(label=_("Photo"), required=False)
+    image = forms.ImageField(
+        label=_("Photo"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
     alt_text = forms.CharField(
         label=_("What the photo shows"),
         max_length=200,

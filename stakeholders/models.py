@@ -10,11 +10,13 @@ from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db.models.functions import Cast, Lower
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from cities.models import City, Dataset, MaterialCategory, Sector
+from stakeholders.uploads import PrivateStorage
 
 # A listing not confirmed for this long gets a reminder, then shows as stale.
 REMIND_AFTER = timedelta(days=365)
@@ -415,7 +417,8 @@ def _photo_path(photo: "WorkspacePhoto", filename: str) -> str:
 
 class WorkspacePhoto(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(_("photo"), upload_to=_photo_path)
+    # Private: served by views.photo_file, which checks who may see a photo under review.
+    image = models.ImageField(_("photo"), upload_to=_photo_path, storage=PrivateStorage("photos"))
     alt_text = models.CharField(
         _("description of the photo"),
         max_length=200,
@@ -432,6 +435,10 @@ class WorkspacePhoto(models.Model):
 
     def __str__(self) -> str:
         return self.alt_text
+
+    @property
+    def url(self) -> str:
+        return reverse("stakeholders:photo", args=[self.workspace.slug, self.pk])
 
 
 class WorkspaceChange(models.Model):

@@ -12,5 +12,6 @@ urlpatterns = [
     path("<slug:slug>/edit/", views.workspace_edit, name="edit"),
     path("<slug:slug>/confirm/", views.workspace_confirm_view, name="confirm"),
     path("<slug:slug>/close/", views.workspace_close_view, name="close"),
+    path("<slug:slug>/photos/<int:pk>/", views.photo_file, name="photo"),
     path("<slug:slug>/photos/<int:pk>/delete/", views.photo_delete, name="photo-delete"),
 ]

@@ -6,9 +6,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.gis.db.models import Extent
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import FileSystemStorage
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -37,9 +36,10 @@ from stakeholders.services import (
     workspace_set_closed,
     workspace_update,
 )
-from stakeholders.uploads import registration_uploads_root
+from stakeholders.uploads import registration_storage
 
 PAGE_SIZE = 20
+IMAGE_TYPES = {"jpeg": "image/jpeg", "jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
 
 @require_GET
@@ -148,22 +148,15 @@ def workspace_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "stakeholders/workspace_detail.html", context)
 
 
-def registration_storage() -> FileSystemStorage:
-    """Where the wizard keeps photos between steps: outside MEDIA_ROOT, so never served.
-
-    They are checked and re-encoded when the registration is sent; formtools deletes them
-    then, and `registration_uploads_purge` removes those of abandoned registrations.
-    """
-    return FileSystemStorage(location=registration_uploads_root())
-
-
 @method_decorator(login_required, name="dispatch")
 class RegisterWorkspace(SessionWizardView):
     form_list = [*STEP_FORMS, ("photos", PhotoFormSet), ("review", ReviewForm)]
     template_name = "stakeholders/register.html"
 
     @property
-    def file_storage(self) -> FileSystemStorage:
+    def file_storage(self):
+        """Photos between steps: private (never served), checked and re-encoded when the
+        registration is sent; formtools deletes them then, a daily task if abandoned."""
         return registration_storage()
 
     def get_form_step_files(self, form):
@@ -317,6 +310,27 @@ def workspace_close_view(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         messages.success(request, _("“%(name)s” is open again.") % {"name": workspace.name})
     return redirect("dashboard")
+
+
+@require_GET
+def photo_file(request: HttpRequest, slug: str, pk: int) -> FileResponse:
+    """A workspace photo, to whoever may see it: approved photos of a published workspace
+    to anyone; the others to its owner and the moderators only."""
+    photo = get_object_or_404(WorkspacePhoto.objects.select_related("workspace"), pk=pk,
+                              workspace__slug=slug)  # fmt: skip
+    public = photo.approved and photo.workspace.status == Workspace.Status.APPROVED
+    if not public and not can_edit_workspace(request.user, photo.workspace):
+        raise Http404
+    try:
+        handle = photo.image.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle, content_type=IMAGE_TYPES.get(photo.image.name.rsplit(".", 1)[-1])
+    )
+    response["Cache-Control"] = "public, max-age=86400" if public else "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required

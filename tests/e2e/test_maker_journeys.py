@@ -30,7 +30,15 @@ def continue_(page) -> None:
     page.get_by_role("button", name="Continue").click()
 
 
-def test_a_maker_registers_staff_approve_and_the_workspace_is_found(site, page, request):
+def workshop_photo(folder):
+    from PIL import Image
+
+    path = folder / "workshop.jpg"
+    Image.new("RGB", (320, 240), (11, 110, 79)).save(path, format="JPEG")
+    return path
+
+
+def test_a_maker_registers_staff_approve_and_the_workspace_is_found(site, page, tmp_path):
     viewport = "phone" if page.viewport_size["width"] < 768 else "desktop"
     run = uuid.uuid4().hex[:6]  # the live database outlives a run with --reuse-db
     name = f"maker-{viewport}-{run}"
@@ -75,7 +83,11 @@ def test_a_maker_registers_staff_approve_and_the_workspace_is_found(site, page, 
     continue_(page)
     page.get_by_label("Contact email").fill(f"{name}@example.org")
     continue_(page)
-    continue_(page)  # no photos
+    # A photo, described for people who cannot see it.
+    page.locator("input[type=file]").first.set_input_files(str(workshop_photo(tmp_path)))
+    page.get_by_label("What the photo shows").first.fill("Two welders at a bench")
+    page.shoot("register-photos")
+    continue_(page)
     expect(page.locator(".review-list")).to_contain_text(workshop)
     page.get_by_label("The details are accurate").check()
     page.shoot("register-review")
@@ -120,6 +132,9 @@ def test_a_maker_registers_staff_approve_and_the_workspace_is_found(site, page, 
     found.get_by_role("link", name=workshop).click()
     expect(page.locator("h1")).to_have_text(workshop)
     expect(page.locator(".profile-facts").first).to_contain_text("Welding")
+    photo = page.get_by_role("img", name="Two welders at a bench")
+    expect(photo).to_be_visible()
+    assert photo.evaluate("img => img.naturalWidth") == 320
     page.shoot("profile")
 
     # Another maker cannot edit it.

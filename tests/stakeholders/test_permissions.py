@@ -169,3 +169,34 @@ def test_the_city_dashboard_is_for_the_citys_officials_and_staff(role, as_role, 
     assert response.status_code == CITY[role]
     if response.status_code == 200:
         assert "alice@workshop.example" not in response.content.decode()
+
+
+PHOTO = {"anonymous": 404, "alice": 200, "bob": 404, "olivia": 404, "mona": 200, "pat": 404}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_photo_under_review_is_served_to_its_owner_and_moderators_only(role, as_role, workspace):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from stakeholders.models import WorkspacePhoto
+    from tests.stakeholders.test_registration import jpeg_with_gps
+
+    new = WorkspacePhoto.objects.create(
+        workspace=workspace,
+        image=SimpleUploadedFile("n.jpeg", jpeg_with_gps(), "image/jpeg"),
+        alt_text="New bench",
+    )
+    shown = WorkspacePhoto.objects.create(
+        workspace=workspace,
+        image=SimpleUploadedFile("s.jpeg", jpeg_with_gps(), "image/jpeg"),
+        alt_text="Old bench",
+        approved=True,
+    )
+    client = as_role(role)
+    response = client.get(new.url)
+    assert response.status_code == PHOTO[role]
+    if response.status_code == 200:
+        assert response["Cache-Control"] == "private, no-store"
+    public = client.get(shown.url)
+    assert public.status_code == 200
+    assert public["Content-Type"] == "image/jpeg"

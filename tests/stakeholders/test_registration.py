@@ -186,3 +186,22 @@ def test_abandoned_registrations_lose_their_photos_after_a_day(settings):
     os.utime(old, (two_days_ago, two_days_ago))
     assert registration_uploads_purge() == 1
     assert not old.exists() and new.exists()
+
+
+def test_workspace_photos_are_not_in_public_media(client, alice, workspace, settings):
+    from pathlib import Path
+
+    client.force_login(alice)
+    form = {"name": workspace.name, "description": workspace.description,
+            "city": workspace.city_id, "address": workspace.address,
+            "location_lat": f"{workspace.location.y}", "location_lon": f"{workspace.location.x}",
+            "email": workspace.email, "phone": workspace.phone,
+            "photos-TOTAL_FORMS": "1", "photos-INITIAL_FORMS": "0", "photos-0-alt_text": "Lathe",
+            "photos-0-image": SimpleUploadedFile("l.jpg", jpeg_with_gps(), "image/jpeg"),
+    }  # fmt: skip
+    assert client.post(f"/makers/{workspace.slug}/edit/", form).status_code == 302
+    photo = workspace.photos.get()
+    assert Path(photo.image.path).is_relative_to(Path(settings.PRIVATE_UPLOAD_ROOT))
+    assert not Path(settings.MEDIA_ROOT).exists() or not any(
+        p.is_file() for p in Path(settings.MEDIA_ROOT).rglob("*")
+    )
