@@ -134,3 +134,26 @@ def test_a_profile_suggests_partners_nearby_with_reasons(site, page):
     name = matches.locator("> li > a").first.inner_text()
     matches.locator("> li > a").first.click()
     expect(page.locator("h1")).to_have_text(name)
+
+
+def test_a_visitor_combines_filters_and_the_map_follows(site, page):
+    page.goto(site + "/makers/")
+    summary = page.locator("details.facets > summary")
+    if summary.is_visible() and not page.get_by_label("Process").is_visible():
+        summary.click()  # folded on a phone
+    page.get_by_label("City").select_option(label="Brussels-Capital Region")
+    page.get_by_label("Process").select_option(label="Welding")
+    page.get_by_label("Open to collaboration").check()
+    page.get_by_role("button", name="Apply filters").click()
+    assert "process=welding" in page.url and "collaboration=on" in page.url
+    cards = page.locator(".workspace-list > li")
+    expect(cards.first).to_be_visible()
+    for i in range(cards.count()):
+        expect(cards.nth(i).locator(".tags")).to_contain_text("Welding")
+        expect(cards.nth(i).locator(".workspace-card__flags")).to_contain_text(
+            "Open to collaboration"
+        )
+    listed = int(re.search(r"\d+", page.locator(".results__count").inner_text()).group())
+    directory_map = page.locator("#makers-map")
+    expect(directory_map).to_have_attribute("data-workspaces", str(listed))
+    page.shoot("directory-filtered")
