@@ -8,6 +8,12 @@
   var map = L.map(el, { scrollWheelZoom: false, zoomControl: true });
   map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
   if (el.dataset.basemap) { L.tileLayer(el.dataset.basemap, { maxZoom: 19, attribution: el.dataset.attribution || "" }).addTo(map); }
+  // Districts of the city, for bearings where no base map is configured.
+  if (!el.dataset.basemap && el.dataset.districts) {
+    fetch(el.dataset.districts).then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
+      if (data) { L.geoJSON(data, { interactive: false, style: { color: "#1d4f91", weight: 1, fillOpacity: 0.04 } }).addTo(map).bringToBack(); }
+    }).catch(function () {});
+  }
   var group = L.featureGroup().addTo(map);
   points.forEach(function (p) {
     var link = document.createElement("a");
