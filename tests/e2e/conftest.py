@@ -62,6 +62,10 @@ def live_url(django_db_setup, django_db_blocker):
         if not City.objects.exists():  # a transactional test flushed it
             load_demo_data()
         _people()
+        # Photos an earlier run's journeys uploaded: their files went with that run's folder.
+        from stakeholders.models import WorkspacePhoto
+
+        WorkspacePhoto.objects.all().delete()
         server = LiveServerThread("localhost", StaticFilesHandler, port=0)
         server.daemon = True
         server.start()
@@ -177,3 +181,16 @@ def page(browser, request):
     yield page
     context.close()
     assert page.console.problems == [], page.console.problems
+
+
+@pytest.fixture(scope="session")
+def e2e_uploads(tmp_path_factory):
+    return tmp_path_factory.mktemp("e2e-uploads")
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, e2e_uploads):
+    """One upload folder for the whole browser run (overrides the per-test one): the live
+    server shows later tests the photos that earlier journeys uploaded."""
+    settings.MEDIA_ROOT = str(e2e_uploads / "media")
+    settings.PRIVATE_UPLOAD_ROOT = e2e_uploads / "private"
