@@ -1,32 +1,21 @@
 """The moderators' queue: new workspaces and edits to published ones, and the decision page."""
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cities.models import City
+from portal.access import require
 from stakeholders import selectors
-from stakeholders.forms import DecisionForm, WorkspaceForm
+from stakeholders.forms import DecisionForm
 from stakeholders.models import Workspace, WorkspaceChange
 from stakeholders.permissions import can_moderate
 from stakeholders.services import DecisionError, moderation_version, workspace_decide
 
-
-def moderators_only(view):
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not can_moderate(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
-    return wrapper
+moderators_only = require(can_moderate)
 
 
 @moderators_only
@@ -50,7 +39,6 @@ def _change_rows(workspace: Workspace, change: WorkspaceChange | None) -> list[d
     """Field by field, what the listing says now and what the maker proposes."""
     if change is None:
         return []
-    labels = {name: field.label for name, field in WorkspaceForm().fields.items()}
     rows = []
     for name, value in change.changes.items():
         current = getattr(workspace, name)
@@ -59,7 +47,8 @@ def _change_rows(workspace: Workspace, change: WorkspaceChange | None) -> list[d
             value = f"{value[1]:.5f}, {value[0]:.5f}"
         elif name == "city":
             value = City.objects.filter(pk=value).first()
-        rows.append({"label": labels.get(name, name), "current": current, "proposed": value})
+        label = capfirst(Workspace._meta.get_field(name).verbose_name)
+        rows.append({"label": label, "current": current, "proposed": value})
     return rows
 
 

@@ -7,12 +7,9 @@ actions and events. Anyone else gets the sign-in page or a 403.
 
 import difflib
 from dataclasses import dataclass
-from functools import wraps
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Avg, Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -25,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from reversion.models import Version
 
+from portal.access import require
 from toolkit import staff_forms
 from toolkit.markdown import render_markdown
 from toolkit.models import (
@@ -49,18 +47,8 @@ def is_project_staff(user) -> bool:
     return user.is_authenticated and user.is_editor
 
 
-def staff_only(view):
-    """Signed-out people are sent to sign in; signed-in people who are not staff get a 403."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not is_project_staff(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# Signed-out people are sent to sign in; signed-in people who are not editors get a 403.
+staff_only = require(is_project_staff)
 
 
 @dataclass(frozen=True)
