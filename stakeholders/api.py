@@ -5,7 +5,7 @@ Writes go through the same services (and so the same moderation) as the pages.
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Q
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -21,7 +21,7 @@ from cities.models import City, MaterialCategory, Sector
 from cities.pagination import GeoJSONCursorPagination
 from stakeholders import selectors
 from stakeholders.filters import WorkspaceFilter
-from stakeholders.models import Machine, Process, Workspace
+from stakeholders.models import Machine, Process, Workspace, WorkspaceChange
 from stakeholders.services import (
     EDITABLE_FIELDS,
     workspace_register,
@@ -110,8 +110,10 @@ class OwnWorkspaceSerializer(WorkspaceFeatureSerializer):
                   "pending_changes"]  # fmt: skip
 
     def get_pending_changes(self, workspace: Workspace) -> dict | None:
-        change = workspace.changes.filter(status="pending").first()
-        return change.changes if change else None
+        changes = getattr(workspace, "pending_change_list", None)
+        if changes is None:  # a workspace read without the list's prefetch
+            changes = list(workspace.changes.filter(status=WorkspaceChange.Status.PENDING))
+        return changes[0].changes if changes else None
 
 
 @extend_schema_field(
@@ -281,16 +283,17 @@ class OwnWorkspaceViewSet(
     lookup_value_regex = r"[-a-zA-Z0-9_]{1,120}"
 
     def get_queryset(self):
-        user = self.request.user
+        pending = WorkspaceChange.objects.filter(status=WorkspaceChange.Status.PENDING)
         return (
-            Workspace.objects.filter(
-                Q(owner=user)
-                | Q(organisation__memberships__user=user, organisation__memberships__role="admin")
-            )
-            .distinct()
+            selectors.workspaces_managed_by(self.request.user)
             .select_related("city", "dataset")
             .prefetch_related(
-                "sectors", "processes", "machines", "materials_used", "materials_offered"
+                "sectors",
+                "processes",
+                "machines",
+                "materials_used",
+                "materials_offered",
+                Prefetch("changes", queryset=pending, to_attr="pending_change_list"),
             )
             .order_by("pk")
         )

@@ -151,3 +151,19 @@ def test_a_huge_box_at_a_close_zoom_is_still_grouped(client, shops):
     body = client.get("/makers/map.geojson?bbox=-180,-85,180,85&zoom=18").json()
     assert len(body["features"]) <= 64 * 64
     assert sum(f["properties"]["count"] for f in body["features"]) >= 3
+
+
+def test_a_makers_own_list_runs_a_fixed_number_of_queries(
+    client, alice, city, django_assert_max_num_queries
+):
+    from stakeholders.services import workspace_update
+
+    for n in range(8):
+        shop = make_workspace(alice, city, name=f"Own {n}", processes=["welding"])
+        workspace_update(workspace=shop, by=alice, data={"name": f"Own {n} renamed"})
+    client.force_login(alice)
+    with django_assert_max_num_queries(14):
+        response = client.get("/api/v1/me/workspaces/")
+    features = response.json()["features"]
+    assert len(features) == 8
+    assert features[0]["properties"]["pending_changes"] == {"name": "Own 0 renamed"}
