@@ -20,6 +20,7 @@ from cities.models import City
 from stakeholders import selectors
 from stakeholders.filters import DEFAULT_KM, WorkspaceFilter
 from stakeholders.forms import (
+    REGISTRATION_STEPS,
     STEP_FORMS,
     STEP_LABELS,
     PhotoFormSet,
@@ -279,6 +280,10 @@ def workspace_edit(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "workspace": Workspace.objects.get(pk=workspace.pk),
         "form": form,
+        # The same sections as the registration's steps, one heading each.
+        "sections": [
+            (label, [form[name] for name in fields]) for _n, label, fields in REGISTRATION_STEPS
+        ],
         "photos": photos,
         "existing_photos": workspace.photos.all(),
     }

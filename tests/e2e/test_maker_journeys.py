@@ -112,6 +112,7 @@ def test_a_maker_registers_staff_approve_and_the_workspace_is_found(site, page, 
 
     # A moderator approves it from the queue.
     sign_in(page, site, "edith", "/staff/workspaces/")
+    page.shoot("moderation-queue")
     page.get_by_role("link", name=workshop).click()
     page.get_by_label("Approve").check()
     page.shoot("moderation-review")

@@ -62,12 +62,33 @@ def test_a_registration_sent_back_for_changes_returns_to_the_queue(site, page):
     page.shoot("dashboard-changes-requested")
     card.get_by_role("link", name=re.compile("^Edit")).click()
     page.get_by_label("Description").fill("Upholstery of chairs and sofas; we repair frames.")
-    page.get_by_role("button", name="Save").click()
+    page.shoot("edit")
+    page.get_by_role("button", name="Save", exact=True).click()
     page.goto(site + "/dashboard/")
     card = page.locator(".workspace-status", has_text=workshop)
     expect(card.locator(".status").first).to_have_text("Waiting for review")
     card.get_by_text("History").click()
     expect(card.locator(".history")).to_contain_text("Changes requested")
+    page.locator(".account-link").get_by_role("link", name="Sign out").click()
+    page.get_by_role("button", name="Sign Out").click()
+
+    # Back in the queue; this time the moderator rejects it, with a reason.
+    sign_in(page, site, "edith", "/staff/workspaces/?kind=new")
+    page.get_by_role("link", name=workshop).click()
+    page.get_by_label("Reject").check()
+    page.get_by_label("Reason (sent to the maker)").fill("This is a shop, not a workshop.")
+    page.get_by_role("button", name="Save the decision").click()
+    expect(page.locator(".notice--success")).to_contain_text("Decision saved")
+    expect(page.locator(".data-table")).not_to_contain_text(workshop)
+    page.locator(".account-link").get_by_role("link", name="Sign out").click()
+    page.get_by_role("button", name="Sign Out").click()
+
+    sign_in(page, site, f"upholsterer-{run}", "/dashboard/", password=PASSWORD)
+    card = page.locator(".workspace-status", has_text=workshop)
+    expect(card.locator(".status").first).to_have_text("Not accepted")
+    expect(card.locator(".reason")).to_contain_text("This is a shop, not a workshop.")
+    page.goto(f"{site}/makers/?q={run}")
+    expect(page.locator(".workspace-list")).not_to_contain_text(workshop)
 
 
 def test_a_maker_downloads_their_data_then_deletes_the_account(site, page):
@@ -82,6 +103,10 @@ def test_a_maker_downloads_their_data_then_deletes_the_account(site, page):
     data = json.loads(download.value.path().read_text(encoding="utf-8"))
     assert data["account"]["username"] == name
     assert [w["name"] for w in data["workspaces"]] == [workshop]
+    page.get_by_role("link", name="Privacy: what we store and why").click()
+    expect(page.locator("h1")).to_have_text("Privacy: what we store and why")
+    page.shoot("privacy")
+    page.go_back()
 
     page.get_by_role("link", name="Delete your account").click()
     expect(page.locator(".notice--danger")).to_contain_text("Your workspace will be deleted.")
