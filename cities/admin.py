@@ -1,9 +1,9 @@
 from django.contrib import admin
 from modeltranslation.admin import TranslationAdmin
 
+from cities.layers import tiled_layers
 from cities.models import City, Dataset, District, Job, Sector
 from cities.tile_versions import bump_layer_version
-from cities.tiles import LAYERS
 
 
 @admin.register(Dataset)
@@ -29,12 +29,12 @@ class CityAdmin(TranslationAdmin):
     # Deleting a city takes its districts, sites and land with it: redraw them all.
     def delete_model(self, request, obj) -> None:
         super().delete_model(request, obj)
-        for layer in LAYERS:
+        for layer in tiled_layers():
             bump_layer_version(layer)
 
     def delete_queryset(self, request, queryset) -> None:
         super().delete_queryset(request, queryset)
-        for layer in LAYERS:
+        for layer in tiled_layers():
             bump_layer_version(layer)
 
 

@@ -8,4 +8,4 @@ class CitiesConfig(AppConfig):
 
     def ready(self) -> None:
         # Job kinds register themselves on import; the web process enqueues them too.
-        from cities import analyses  # noqa: F401
+        from cities import analyses, catalogue  # noqa: F401

@@ -7,6 +7,7 @@ takes an optional WGS84 bbox.
 
 from django.db import connection
 
+from cities.layers import Layer, LayerFilters
 from cities.models import Activity, City
 
 BBox = tuple[float, float, float, float] | None
@@ -35,31 +36,12 @@ def _collection(inner: str, params: dict, bbox: BBox, column: str) -> str:
         return cursor.fetchone()[0]
 
 
-def districts_geojson(*, city: City, bbox: BBox = None) -> str:
-    return _collection(
-        """
-        SELECT d.id, d.slug, d.name, round(d.area_km2::numeric, 2) AS area_km2, d.geom
-        FROM cities_district d WHERE d.city_id = %(city)s {bbox}
-        """,
-        {"city": city.pk},
-        bbox,
-        "d.geom",
-    )
-
-
-def zones_geojson(*, city: City, year: int, bbox: BBox = None) -> str:
-    return _collection(
-        """
-        SELECT l.id, l.name, c.code AS category, c.name AS category_name, l.protection,
-               l.reference_year AS year,
-               round((ST_Area(l.geom::geography) / 1e4)::numeric, 1) AS area_ha, l.geom
-        FROM cities_landzone l JOIN cities_zoningcategory c ON c.id = l.category_id
-        WHERE l.city_id = %(city)s AND l.reference_year = %(year)s {bbox}
-        """,
-        {"city": city.pk, "year": year},
-        bbox,
-        "l.geom",
-    )
+def layer_geojson(layer: Layer, filters: LayerFilters) -> str:
+    """Any layer of the catalogue as one FeatureCollection (for the map's small layers)."""
+    sql, params = layer.rows(filters)
+    with connection.cursor() as cursor:
+        cursor.execute(_COLLECTION.format(inner=sql), params)
+        return cursor.fetchone()[0]
 
 
 def zones_lost_geojson(*, city: City, since: int, until: int, bbox: BBox = None) -> str:
@@ -103,19 +85,6 @@ def flows_geojson(*, city: City, year: int, bbox: BBox = None) -> str:
         {"city": city.pk, "year": year},
         bbox,
         "COALESCE(o.geom, d.geom)",
-    )
-
-
-def context_geojson(*, city: City, layer: str, bbox: BBox = None) -> str:
-    return _collection(
-        """
-        SELECT f.id, f.name, f.properties, f.geom
-        FROM cities_contextfeature f JOIN cities_contextlayer l ON l.id = f.layer_id
-        WHERE l.city_id = %(city)s AND l.slug = %(layer)s {bbox}
-        """,
-        {"city": city.pk, "layer": layer},
-        bbox,
-        "f.geom",
     )
 
 

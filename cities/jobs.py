@@ -8,6 +8,8 @@ carry the job's id; the row in the database is the truth about its state.
   claimed again when Celery re-delivers its message, up to MAX_ATTEMPTS times.
 - `jobs_fail_abandoned` (on beat) fails what nobody will finish, with a reason,
   so no job stays "queued" or "running" for ever.
+- `job_cancel` asks a job to stop: a queued one ends at once; a running one stops at its
+  next progress report, or at once when its worker's statement is interrupted.
 """
 
 import logging
@@ -17,20 +19,26 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from cities.models import City, Job
 
 logger = logging.getLogger(__name__)
 
-Progress = Callable[[int, str], None]
+# progress(percent, message, done=None, total=None); raises JobCancelled when asked to stop.
+Progress = Callable[..., None]
 Runner = Callable[[Job, Progress], dict[str, Any]]
 
 MAX_ATTEMPTS = 3
 # How long a queued job may wait for a worker before it is failed.
 QUEUE_PATIENCE = timedelta(hours=24)
+
+
+class JobCancelled(Exception):
+    """Someone asked the job to stop; the runner undoes its partial work and re-raises."""
 
 
 @dataclass(frozen=True)
@@ -96,11 +104,60 @@ def job_enqueue(
     return job
 
 
-def job_report_progress(job_id: int, percent: int, message: str = "") -> None:
-    """Record progress (0-100); it is also the job's sign of life."""
-    Job.objects.filter(pk=job_id, status=Job.Status.RUNNING).update(
-        progress=max(0, min(100, percent)), message=message[:500], heartbeat_at=timezone.now()
+def job_report_progress(
+    job_id: int,
+    percent: int,
+    message: str = "",
+    done: int | None = None,
+    total: int | None = None,
+) -> None:
+    """Record progress (0-100, and units done of a total); it is also the job's sign of life.
+
+    Raises JobCancelled when a cancel was asked for.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE cities_job
+            SET progress = %s, message = %s, done = %s, total = %s, heartbeat_at = now()
+            WHERE id = %s AND status = 'running'
+            RETURNING cancel_requested_at IS NOT NULL
+            """,
+            [max(0, min(100, percent)), message[:500], done, total, job_id],
+        )
+        row = cursor.fetchone()
+    if row is not None and row[0]:
+        raise JobCancelled
+
+
+def job_cancel(*, job_id: int) -> bool:
+    """Ask a job to stop. Returns False when it had already finished."""
+    now = timezone.now()
+    queued = Job.objects.filter(pk=job_id, status=Job.Status.QUEUED).update(
+        status=Job.Status.CANCELLED,
+        cancel_requested_at=now,
+        finished_at=now,
+        message="Cancelled before it started.",
     )
+    if queued:
+        return True
+    running = Job.objects.filter(pk=job_id, status=Job.Status.RUNNING).update(
+        cancel_requested_at=now
+    )
+    if running:
+        # Interrupt the statement it may be waiting on (a long commit); the runner sees
+        # the cancel flag and stops. A job that finished meanwhile is told apart there.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_cancel_backend(backend_pid) FROM cities_job"
+                " WHERE id = %s AND status = 'running' AND backend_pid IS NOT NULL",
+                [job_id],
+            )
+    return bool(running)
+
+
+def job_cancel_requested(job_id: int) -> bool:
+    return Job.objects.filter(pk=job_id, cancel_requested_at__isnull=False).exists()
 
 
 def job_claim(*, job_id: int) -> bool:
@@ -116,6 +173,7 @@ def job_claim(*, job_id: int) -> bool:
         heartbeat_at=now,
         progress=0,
         message="",
+        backend_pid=RawSQL("pg_backend_pid()", []),
     )
     return claimed == 1
 
@@ -130,7 +188,17 @@ def job_execute(*, job_id: int) -> Job | None:
         logger.info("job %s is not claimable (finished, or another worker has it)", job_id)
         return None
     job = Job.objects.select_related("city").get(pk=job_id)
-    result = job_kind(job.kind).run(job, lambda pct, msg="": job_report_progress(job_id, pct, msg))
+    try:
+        result = job_kind(job.kind).run(
+            job,
+            lambda pct, msg="", done=None, total=None: job_report_progress(
+                job_id, pct, msg, done, total
+            ),
+        )
+    except JobCancelled:
+        job_finish_cancelled(job_id=job_id)
+        job.refresh_from_db()
+        return job
     now = timezone.now()
     Job.objects.filter(pk=job_id, status=Job.Status.RUNNING).update(
         status=Job.Status.SUCCEEDED, progress=100, result=result, finished_at=now, heartbeat_at=now
@@ -148,10 +216,16 @@ def job_requeue(*, job_id: int) -> None:
     )
 
 
-def job_fail(*, job_id: int, message: str) -> None:
-    Job.objects.filter(pk=job_id).exclude(status=Job.Status.SUCCEEDED).update(
-        status=Job.Status.FAILED, message=message[:500], finished_at=timezone.now()
+def job_finish_cancelled(*, job_id: int) -> None:
+    Job.objects.filter(pk=job_id, status=Job.Status.RUNNING).update(
+        status=Job.Status.CANCELLED, message="Cancelled.", finished_at=timezone.now()
     )
+
+
+def job_fail(*, job_id: int, message: str) -> None:
+    Job.objects.filter(pk=job_id).exclude(
+        status__in=[Job.Status.SUCCEEDED, Job.Status.CANCELLED]
+    ).update(status=Job.Status.FAILED, message=message[:500], finished_at=timezone.now())
 
 
 def jobs_fail_abandoned() -> int:

@@ -15,6 +15,7 @@ from cities.models import (
     LandZone,
     MaterialFlow,
     Sector,
+    Site,
 )
 
 
@@ -156,6 +157,10 @@ WHERE d.id = %(own)s
    OR EXISTS (SELECT 1 FROM cities_indicator i WHERE i.city_id = %(city)s AND i.dataset_id = d.id)
 ORDER BY d.name
 """
+
+
+def city_has_sites(*, city: City) -> bool:
+    return Site.objects.filter(city=city).exists()
 
 
 def city_datasets(*, city: City) -> list[Dataset]:

@@ -4,7 +4,13 @@ from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import InterfaceError, OperationalError, connection
 
-from cities.jobs import job_execute, job_fail, job_requeue
+from cities.jobs import (
+    job_cancel_requested,
+    job_execute,
+    job_fail,
+    job_finish_cancelled,
+    job_requeue,
+)
 from cities.jobs import jobs_fail_abandoned as fail_abandoned
 
 TRANSIENT = (OperationalError, InterfaceError)
@@ -31,6 +37,10 @@ def run_job(self, job_id: int) -> None:
         job_fail(job_id=job_id, message="The job took longer than its time limit.")
     except TRANSIENT as exc:
         connection.close()  # a dropped connection would fail the requeue too
+        # A cancel interrupts the job's statement (QueryCanceled is an OperationalError).
+        if job_cancel_requested(job_id):
+            job_finish_cancelled(job_id=job_id)
+            return
         job_requeue(job_id=job_id)
         raise self.retry(exc=exc, countdown=min(2**self.request.retries * 5, 300)) from exc
 

@@ -17,6 +17,7 @@ from django.db import connection
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
+from cities.layers import tiled_layers
 from cities.models import MAX_TILE_DETAIL_ZOOM, THINNED_ZOOMS
 from cities.tile_versions import layer_version
 
@@ -27,7 +28,8 @@ BUFFER = 64
 TILE_CACHE_SECONDS = 24 * 3600
 # Below the first thinned zoom a tile may span several cities: cap its sites.
 OVERVIEW_SITE_LIMIT = 10_000
-ZONE_YEARS = (2009, 2019)
+# Without a year, zones tiles show this one (the demo data's later year).
+DEFAULT_ZONE_YEAR = 2019
 
 
 class TileRequestError(ValueError):
@@ -58,10 +60,9 @@ def _sectors(query: QueryDict) -> list[int] | None:
 
 
 def _zone_year(query: QueryDict) -> int:
-    raw = query.get("year", str(ZONE_YEARS[-1]))
-    if raw not in {str(year) for year in ZONE_YEARS}:
-        years = ", ".join(str(year) for year in ZONE_YEARS)
-        raise TileRequestError(_("year must be one of %(years)s.") % {"years": years})
+    raw = query.get("year", str(DEFAULT_ZONE_YEAR))
+    if not raw.isdecimal() or not 1800 <= int(raw) <= 2100:
+        raise TileRequestError(_("year must be a year, e.g. 2019."))
     return int(raw)
 
 
@@ -117,11 +118,7 @@ SELECT ST_AsMVT(t.*, 'districts', {EXTENT}, 'geom') FROM (
     return TileQuery(sql, {"z": z, "x": x, "y": y})
 
 
-LAYERS: dict[str, Callable[[int, int, int, QueryDict], TileQuery]] = {
-    "sites": sites_tile,
-    "zones": zones_tile,
-    "districts": districts_tile,
-}
+TileBuilder = Callable[[int, int, int, QueryDict], TileQuery]
 
 
 def check_coordinates(z: int, x: int, y: int) -> None:
@@ -132,8 +129,8 @@ def check_coordinates(z: int, x: int, y: int) -> None:
 
 
 def tile_query(layer: str, z: int, x: int, y: int, query: QueryDict) -> TileQuery:
-    """The SQL that builds one tile (raises KeyError for an unknown layer)."""
-    builder = LAYERS[layer]
+    """The SQL that builds one tile (raises KeyError for a layer of the catalogue without tiles)."""
+    builder = tiled_layers()[layer].tile
     check_coordinates(z, x, y)
     return builder(z, x, y, query)
 

@@ -9,18 +9,13 @@ from django.views.decorators.http import require_GET
 
 from cities import selectors
 from cities.bbox import BBoxError, parse_bbox
-from cities.geojson import (
-    context_geojson,
-    districts_geojson,
-    flow_links,
-    flows_geojson,
-    zones_geojson,
-    zones_lost_geojson,
-)
-from cities.map_layers import map_layer, map_layers
+from cities.geojson import flow_links, flows_geojson, layer_geojson, zones_lost_geojson
+from cities.gis_io.exports import export_links
+from cities.layers import LayerFilterError, get_layer, parse_filters, tiled_layers
+from cities.layers import layers as catalogue_layers
 from cities.models import City, ContextLayer, Indicator, LandZone, Sector
 from cities.sector_groups import sector_groups
-from cities.tiles import LAYERS, TileRequestError, cached_tile
+from cities.tiles import TileRequestError, cached_tile
 
 
 @require_GET
@@ -39,9 +34,10 @@ def city_detail(request: HttpRequest, slug: str) -> HttpResponse:
     links = flow_links(city=city, year=flow_year) if flow_year else []
     totals = selectors.city_totals(city=city)
     layers = list(selectors.context_layers(city=city))
+    districts = list(selectors.district_list(city=city).defer("geom", "geom_3857"))
     context = {
         "city": city,
-        "districts": selectors.district_list(city=city).defer("geom", "geom_3857"),
+        "districts": districts,
         "datasets": selectors.city_datasets(city=city),
         "totals": totals,
         "land": land,
@@ -84,7 +80,8 @@ def city_detail(request: HttpRequest, slug: str) -> HttpResponse:
                             kwargs={"slug": city.slug, "layer": layer.slug},
                         ),
                     }
-                    for layer in map_layers()
+                    for layer in catalogue_layers()
+                    if layer.on_map and layer.slug not in _OWN_MAP_LAYERS
                 },
             },
             "siteTiles": "/tiles/sites/{z}/{x}/{y}.pbf",
@@ -97,8 +94,55 @@ def city_detail(request: HttpRequest, slug: str) -> HttpResponse:
         },
         "chart_data": {"jobs": jobs, "firms": firms, "links": links},
         "map_labels": _map_labels(),
+        "downloads": export_links(city, layers),
+        "missing": _missing(
+            city, districts=districts, land=land, jobs=jobs, firms=firms, links=links
+        ),
+        "can_import": request.user.is_authenticated and request.user.is_data_manager,
     }
     return render(request, "cities/city_detail.html", context)
+
+
+def _missing(city: City, *, districts, land, jobs, firms, links) -> list[dict]:
+    """The parts of a city's page that have no data yet, each with what would fill it."""
+    missing = []
+    if not districts:
+        missing.append(
+            {"text": _("No districts yet."), "target": "districts", "action": _("Import districts")}
+        )
+    if not selectors.city_has_sites(city=city):
+        missing.append(
+            {
+                "text": _("No manufacturing sites yet."),
+                "target": "sites",
+                "action": _("Import sites"),
+            }
+        )
+    if not land:
+        missing.append(
+            {
+                "text": _("No industrial land yet."),
+                "target": "zones",
+                "action": _("Import land zones"),
+            }
+        )
+    if not jobs["years"] and not firms["rows"]:
+        missing.append(
+            {
+                "text": _("No statistics yet."),
+                "target": "indicators",
+                "action": _("Import indicators"),
+            }
+        )
+    if not links:
+        missing.append(
+            {
+                "text": _("No material flows yet."),
+                "target": "flows",
+                "action": _("Import material flows"),
+            }
+        )
+    return missing
 
 
 def _map_labels() -> dict:
@@ -179,14 +223,47 @@ def geojson_layer(view):
     return wrapper
 
 
-@geojson_layer
-def city_districts_geojson(request: HttpRequest, city: City, bbox) -> str:
-    return districts_geojson(city=city, bbox=bbox)
+# The map draws these itself (choropleth, land by year); other layers are overlays.
+_OWN_MAP_LAYERS = {"districts", "zones"}
 
 
-@geojson_layer
-def city_zones_geojson(request: HttpRequest, city: City, bbox) -> str:
-    return zones_geojson(city=city, year=_year(request, 2019), bbox=bbox)
+def _layer_response(request: HttpRequest, city: City, slug: str, **defaults) -> HttpResponse:
+    layer = get_layer(slug)
+    if layer is None:
+        raise Http404("unknown layer")
+    query = request.GET.copy()
+    for name, value in defaults.items():
+        query.setdefault(name, value)
+    try:
+        return _geojson(layer_geojson(layer, parse_filters(layer, query, city=city)))
+    except LayerFilterError as exc:
+        return JsonResponse({"detail": str(exc)}, status=400)
+
+
+@require_GET
+def city_districts_geojson(request: HttpRequest, slug: str) -> HttpResponse:
+    return _layer_response(request, _city(slug), "districts")
+
+
+@require_GET
+def city_zones_geojson(request: HttpRequest, slug: str) -> HttpResponse:
+    city = _city(slug)
+    years = selectors.zone_years(city=city)
+    return _layer_response(request, city, "zones", year=str(years[-1] if years else 2019))
+
+
+@require_GET
+def city_context_geojson(request: HttpRequest, slug: str, layer: str) -> HttpResponse:
+    city = _city(slug)
+    if not ContextLayer.objects.filter(city=city, slug=layer).exists():
+        raise Http404("unknown layer")
+    return _layer_response(request, city, "context", layer=layer)
+
+
+@require_GET
+def city_app_layer_geojson(request: HttpRequest, slug: str, layer: str) -> HttpResponse:
+    """A layer of the catalogue that another app registered (e.g. case studies), for one city."""
+    return _layer_response(request, _city(slug), layer)
 
 
 @geojson_layer
@@ -203,26 +280,10 @@ def city_flows_geojson(request: HttpRequest, city: City, bbox) -> str:
     return flows_geojson(city=city, year=_year(request, years[0] if years else 0), bbox=bbox)
 
 
-@geojson_layer
-def city_context_geojson(request: HttpRequest, city: City, bbox, layer: str) -> str:
-    if not ContextLayer.objects.filter(city=city, slug=layer).exists():
-        raise Http404("unknown layer")
-    return context_geojson(city=city, layer=layer, bbox=bbox)
-
-
-@geojson_layer
-def city_app_layer_geojson(request: HttpRequest, city: City, bbox, layer: str) -> str:
-    """A layer another app registered (e.g. case studies), for one city."""
-    spec = map_layer(layer)
-    if spec is None:
-        raise Http404("unknown layer")
-    return spec.features(city)
-
-
 @require_GET
 def tile(request: HttpRequest, layer: str, z: int, x: int, y: int) -> HttpResponse:
     """GET /tiles/<layer>/<z>/<x>/<y>.pbf: a Mapbox Vector Tile."""
-    if layer not in LAYERS:
+    if layer not in tiled_layers():
         raise Http404("unknown layer")
     try:
         result = cached_tile(layer, z, x, y, request.GET, request.headers.get("If-None-Match"))

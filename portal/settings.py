@@ -17,11 +17,21 @@ from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-# GDAL must never open VRT files: a VRT can point at any file on the server.
-# Set before GeoDjango first registers GDAL's drivers.
+# GDAL must never open VRT files (a VRT can point at any file on the server), nor
+# any driver that reaches the network or runs other programs. Set before GeoDjango
+# and pyogrio first register GDAL's drivers; cities/gis_io also checks each file's
+# format itself before GDAL sees it.
+GDAL_SKIPPED_DRIVERS = (
+    "VRT", "OGR_VRT", "GDALG", "WMS", "WMTS", "WFS", "WCS", "OAPIF", "OGCAPI", "CSW", "HTTP",
+    "EEDA", "Elasticsearch", "NGW", "PLSCENES", "AmigoCloud", "Carto", "GPSBabel", "ADBC",
+    "DAAS", "STACIT", "STACTA",
+)  # fmt: skip
 os.environ["GDAL_SKIP"] = " ".join(
-    sorted({*os.environ.get("GDAL_SKIP", "").split(), "VRT", "OGR_VRT"}),
+    sorted({*os.environ.get("GDAL_SKIP", "").split(), *GDAL_SKIPPED_DRIVERS}),
 )
+# GDAL reads no configuration from files the user uploads, and never goes online.
+os.environ["GDAL_HTTP_TIMEOUT"] = "1"
+os.environ["CPL_VSIL_CURL_ALLOWED_EXTENSIONS"] = ".portal-never-matches"
 
 env = environ.Env()
 
@@ -310,6 +320,17 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     },
 }
+
+# --- GIS imports (cities/gis_io) ---------------------------------------------------
+
+IMPORT_MAX_UPLOAD_MB = env_int("IMPORT_MAX_UPLOAD_MB", 200)
+# A zip may hold at most this many members, this much once unpacked, and no member
+# may unpack to more than this many times its packed size (zip bombs).
+IMPORT_MAX_ZIP_ENTRIES = env_int("IMPORT_MAX_ZIP_ENTRIES", 50)
+IMPORT_MAX_UNZIPPED_MB = env_int("IMPORT_MAX_UNZIPPED_MB", 1000)
+IMPORT_MAX_COMPRESSION_RATIO = env_int("IMPORT_MAX_COMPRESSION_RATIO", 100)
+# One feature may have at most this many vertices (a real district has a few thousand).
+IMPORT_MAX_VERTICES = env_int("IMPORT_MAX_VERTICES", 100_000)
 
 # --- REST API --------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from cities.data_views import dataset_detail, export
 from cities.views import tile
 from portal import health, views
 
@@ -18,6 +19,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("portal.api_urls")),
     path("tiles/<slug:layer>/<int:z>/<int:x>/<int:y>.pbf", tile, name="tile"),
+    path("export/<slug:layer>.<slug:fmt>", export, name="export"),
     path(
         "favicon.ico",
         RedirectView.as_view(url=f"{settings.STATIC_URL}img/favicon.svg", permanent=True),
@@ -33,6 +35,8 @@ urlpatterns += i18n_patterns(
     path("makers/", include("stakeholders.urls")),
     path("", include("stakeholders.account_urls")),
     path("staff/workspaces/", include("stakeholders.moderation_urls")),
+    path("staff/data/", include("cities.data_urls")),
+    path("data/<slug:slug>/", dataset_detail, name="dataset"),
     path("staff/", include("toolkit.staff_urls")),
     prefix_default_language=False,
 )

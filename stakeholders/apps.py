@@ -7,10 +7,8 @@ class StakeholdersConfig(AppConfig):
     verbose_name = _("Stakeholders")
 
     def ready(self) -> None:
-        # Published workspaces appear as a layer on the city maps.
-        from cities.map_layers import register_map_layer
-        from stakeholders.selectors import city_workspaces_geojson
+        # Published workspaces are a layer of the catalogue: on the city maps, in exports.
+        from cities.layers import register_layer
+        from stakeholders.selectors import WORKSPACES_LAYER
 
-        register_map_layer(
-            "workspaces", _("Maker workspaces"), city_workspaces_geojson, colour="#0b6e4f"
-        )
+        register_layer(WORKSPACES_LAYER)

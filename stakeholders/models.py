@@ -25,6 +25,7 @@ STALE_AFTER = timedelta(days=456)  # fifteen months
 # Project staff are members of these groups (created by migration 0003).
 EDITORS = "editors"
 MODERATORS = "moderators"
+DATA_MANAGERS = "data-managers"
 
 
 class User(AbstractUser):
@@ -62,6 +63,11 @@ class User(AbstractUser):
     def is_editor(self) -> bool:
         """Writes and publishes the toolkit's content."""
         return self.is_superuser or EDITORS in self.group_names
+
+    @property
+    def is_data_manager(self) -> bool:
+        """Imports, corrects and deletes the cities' data (editors may too)."""
+        return self.is_superuser or bool({EDITORS, DATA_MANAGERS} & self.group_names)
 
     @property
     def is_moderator(self) -> bool:

@@ -9,7 +9,9 @@ from django.db.models.functions import Floor
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from cities.layers import Field, Layer, LayerFilters, Where
 from cities.models import MaterialCategory, Sector
 from stakeholders.models import (
     REMIND_AFTER,
@@ -152,24 +154,59 @@ def workspace_clusters(queryset: QuerySet[Workspace], *, bbox: tuple, zoom: int)
         return cursor.fetchone()[0]
 
 
-def city_workspaces_geojson(city) -> str:
-    """The city map's workspace layer: every listed workspace in the city, built by PostGIS."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT json_build_object('type', 'FeatureCollection', 'features',
-                     COALESCE(json_agg(json_build_object(
-                       'type', 'Feature',
-                       'geometry', ST_AsGeoJSON(w.location, 6)::json,
-                       'properties', json_build_object(
-                           'name', w.name, 'slug', w.slug, 'url', %s || w.slug || '/')
-                     ) ORDER BY w.id), '[]'::json))::text
-            FROM stakeholders_workspace w
-            WHERE w.city_id = %s AND w.status = 'approved' AND w.closed_at IS NULL
-            """,
-            [reverse("stakeholders:directory"), city.pk],
+def _workspace_rows(filters: LayerFilters) -> tuple[str, dict]:
+    """Published workspaces' public fields; contact details only where the maker consented."""
+    where = Where().add("w.status = 'approved'").add("w.closed_at IS NULL")
+    if filters.city is not None:
+        where.add("w.city_id = %(city)s", city=filters.city.pk)
+    if filters.sectors:
+        where.add(
+            "EXISTS (SELECT 1 FROM stakeholders_workspace_sectors ws"
+            " WHERE ws.workspace_id = w.id AND ws.sector_id = ANY(%(sectors)s))",
+            sectors=list(filters.sectors),
         )
-        return cursor.fetchone()[0]
+    where.bbox("w.location::geometry", filters.bbox)
+    where.params["directory"] = reverse("stakeholders:directory")
+    sql = f"""
+        SELECT w.id, w.slug, w.name, %(directory)s || w.slug || '/' AS url, c.slug AS city,
+               w.description, w.website,
+               CASE WHEN w.contact_public THEN w.email END AS email,
+               CASE WHEN w.contact_public THEN w.phone END AS phone,
+               (SELECT string_agg(ws.sector_id::text, ',' ORDER BY ws.sector_id)
+                FROM stakeholders_workspace_sectors ws WHERE ws.workspace_id = w.id) AS sectors,
+               w.open_to_collaboration, d.slug AS dataset, w.location::geometry AS geom
+        FROM stakeholders_workspace w
+        JOIN cities_city c ON c.id = w.city_id
+        JOIN cities_dataset d ON d.id = w.dataset_id
+        {where.sql}
+    """  # noqa: S608 (fixed clauses; values are parameters)
+    return sql, where.params
+
+
+WORKSPACES_LAYER = Layer(
+    slug="workspaces",
+    name=gettext_lazy("Maker workspaces"),
+    description=gettext_lazy(
+        "Published maker workspaces; contact details only where the maker agreed."
+    ),
+    geometry_type="Point",
+    fields=(
+        Field("slug", "string", gettext_lazy("identifier")),
+        Field("name", "string", gettext_lazy("name")),
+        Field("url", "string", gettext_lazy("page")),
+        Field("city", "string", gettext_lazy("city")),
+        Field("description", "string", gettext_lazy("description")),
+        Field("website", "string", gettext_lazy("website")),
+        Field("email", "string", gettext_lazy("contact email")),
+        Field("phone", "string", gettext_lazy("contact phone")),
+        Field("sectors", "string", gettext_lazy("NACE divisions")),
+        Field("open_to_collaboration", "boolean", gettext_lazy("open to collaboration")),
+        Field("dataset", "string", gettext_lazy("dataset")),
+    ),
+    rows=_workspace_rows,
+    filters=frozenset({"city", "sector", "bbox"}),
+    colour="#0b6e4f",
+)
 
 
 @dataclass

@@ -16,8 +16,8 @@ class ToolkitConfig(AppConfig):
             if not reversion.is_registered(model):
                 reversion.register(model)
 
-        # Case studies appear as a layer on the city maps.
-        from cities.map_layers import register_map_layer
-        from toolkit.geojson import case_studies_geojson
+        # Case studies are a layer of the catalogue: on the city maps, in exports.
+        from cities.layers import register_layer
+        from toolkit.geojson import CASE_STUDIES
 
-        register_map_layer("case-studies", _("Case studies"), case_studies_geojson)
+        register_layer(CASE_STUDIES)

@@ -1,25 +1,35 @@
-"""Case studies as GeoJSON for the city maps, built by PostGIS."""
+"""Case studies as a layer of the catalogue (cities/layers.py): on the city maps and in exports."""
 
-from django.db import connection
+from django.utils.translation import gettext_lazy as _
 
-from cities.models import City
+from cities.layers import Field, Layer, LayerFilters, Where
 
 
-def case_studies_geojson(city: City) -> str:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT json_build_object(
-              'type', 'FeatureCollection',
-              'features', COALESCE(json_agg(ST_AsGeoJSON(f.*, 'location', 6)::json ORDER BY f.id),
-                                   '[]'::json))::text
-            FROM (
-              SELECT c.id, c.slug, COALESCE(NULLIF(c.title_en, ''), c.title) AS name,
-                     '/case-studies/' || c.slug || '/' AS url, c.location
-              FROM toolkit_casestudy c
-              WHERE c.city_id = %s AND c.status = 'published'
-            ) AS f
-            """,
-            [city.pk],
-        )
-        return cursor.fetchone()[0]
+def _case_studies(filters: LayerFilters) -> tuple[str, dict]:
+    where = Where().add("c.status = 'published'").add("c.location IS NOT NULL")
+    if filters.city is not None:
+        where.add("c.city_id = %(city)s", city=filters.city.pk)
+    where.bbox("c.location", filters.bbox)
+    sql = f"""
+        SELECT c.id, c.slug, COALESCE(NULLIF(c.title_en, ''), c.title) AS name,
+               '/case-studies/' || c.slug || '/' AS url, c.location AS geom
+        FROM toolkit_casestudy c
+        {where.sql}
+    """  # noqa: S608 (fixed clauses; values are parameters)
+    return sql, where.params
+
+
+CASE_STUDIES = Layer(
+    slug="case-studies",
+    name=_("Case studies"),
+    description=_("Where the toolkit's case studies took place."),
+    geometry_type="Point",
+    fields=(
+        Field("slug", "string", _("identifier")),
+        Field("name", "string", _("title")),
+        Field("url", "string", _("page")),
+    ),
+    rows=_case_studies,
+    licence="CC-BY-4.0",
+    attribution=_("Cities of Making portal"),
+)

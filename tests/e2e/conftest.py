@@ -95,13 +95,15 @@ def sign_in(page, site, username: str, next_path: str, password: str = PASSWORD)
 
 def _people() -> None:
     """Edith is project staff (editor and moderator); Mo is a maker with no staff rights;
-    Otto works for the city of Brussels and administers its office on the portal."""
+    Otto works for the city of Brussels and administers its office on the portal; Dana
+    manages data (imports, new cities, datasets)."""
     from django.contrib.auth.models import Group
 
     from stakeholders.models import User
 
     staff = [Group.objects.get_or_create(name=name)[0] for name in ("editors", "moderators")]
-    for username, groups in (("edith", staff), ("mo", []), ("otto", [])):
+    data = [Group.objects.get_or_create(name="data-managers")[0]]
+    for username, groups in (("edith", staff), ("mo", []), ("otto", []), ("dana", data)):
         user, created = User.objects.get_or_create(
             username=username, defaults={"email": f"{username}@example.org"}
         )

@@ -27,7 +27,8 @@ def test_every_tool_file_is_a_full_pattern_in_three_languages():
 
 
 def test_case_studies_plans_and_events_cover_the_three_cities():
-    for city in City.objects.all():
+    # The partner cities (browser journeys may have added others to the database).
+    for city in City.objects.filter(slug__in=["brussels", "london", "rotterdam-the-hague"]):
         cases = CaseStudy.objects.filter(city=city, status=Status.PUBLISHED)
         assert cases.count() >= 3
         for case in cases:

@@ -20,6 +20,21 @@ MAX_TILE_DETAIL_ZOOM = 16
 THINNED_ZOOMS = range(8, MAX_TILE_DETAIL_ZOOM)
 
 
+# Licences a dataset may carry: SPDX identifiers of the open-data licences in use
+# in the partner countries (https://spdx.org/licenses/).
+LICENCES = [
+    ("CC0-1.0", "CC0 1.0 (public domain dedication)"),
+    ("CC-BY-4.0", "CC BY 4.0"),
+    ("CC-BY-SA-4.0", "CC BY-SA 4.0"),
+    ("CC-BY-NC-4.0", "CC BY-NC 4.0"),
+    ("ODbL-1.0", "Open Database License 1.0"),
+    ("OGL-UK-3.0", "Open Government Licence v3.0 (UK)"),
+    ("etalab-2.0", "Licence Ouverte / Open Licence 2.0"),
+    ("PDDL-1.0", "Open Data Commons Public Domain Dedication 1.0"),
+    ("LicenseRef-proprietary", "Not open: used with the publisher's permission"),
+]
+
+
 class Dataset(models.Model):
     """Provenance: every imported or generated record belongs to one dataset."""
 
@@ -38,6 +53,9 @@ class Dataset(models.Model):
     )
     description = models.TextField(_("description"), blank=True)
     quality = models.CharField(_("quality"), max_length=20, choices=Quality.choices)
+    reference_date = models.DateField(
+        _("reference date"), null=True, blank=True, help_text=_("The day the data describes.")
+    )
     imported_at = models.DateTimeField(_("imported at"))
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -59,6 +77,26 @@ class Dataset(models.Model):
     @property
     def is_synthetic(self) -> bool:
         return self.quality == self.Quality.SYNTHETIC
+
+    @property
+    def attribution(self) -> str:
+        return f"{self.publisher} ({self.licence})"
+
+    def provenance(self) -> dict:
+        """What an export says of the dataset, inside the file."""
+        return {
+            "dataset": self.slug,
+            "name": self.name,
+            "publisher": self.publisher,
+            "licence": self.licence,
+            "source": self.source,
+            "quality": self.quality,
+            "reference_date": self.reference_date.isoformat() if self.reference_date else None,
+            "imported_at": self.imported_at.isoformat(),
+        }
+
+    def get_absolute_url(self) -> str:
+        return reverse("dataset", kwargs={"slug": self.slug})
 
 
 class City(models.Model):
@@ -161,6 +199,7 @@ class Job(models.Model):
         RUNNING = "running", _("Running")
         SUCCEEDED = "succeeded", _("Succeeded")
         FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
 
     kind = models.CharField(_("kind"), max_length=60)
     params = models.JSONField(_("parameters"), default=dict, blank=True)
@@ -174,6 +213,9 @@ class Job(models.Model):
         _("progress (%)"), default=0, validators=[MaxValueValidator(100)]
     )
     message = models.CharField(_("message"), max_length=500, blank=True)
+    # Rows (or other units) done out of the total, where the job counts them.
+    done = models.PositiveBigIntegerField(_("done"), null=True, blank=True)
+    total = models.PositiveBigIntegerField(_("total"), null=True, blank=True)
     result = models.JSONField(_("result"), null=True, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -189,6 +231,9 @@ class Job(models.Model):
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    cancel_requested_at = models.DateTimeField(_("cancel requested"), null=True, blank=True)
+    # The worker's database session, so that a cancel can interrupt a long statement.
+    backend_pid = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("job")
@@ -211,7 +256,7 @@ class Job(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in {self.Status.SUCCEEDED, self.Status.FAILED}
+        return self.status in {self.Status.SUCCEEDED, self.Status.FAILED, self.Status.CANCELLED}
 
 
 class ZoningCategory(models.Model):
@@ -312,6 +357,8 @@ class LandZone(models.Model):
     category = models.ForeignKey(
         ZoningCategory, verbose_name=_("zoning category"), on_delete=models.PROTECT
     )
+    # The zone's identifier in its source file, for updates by a later import.
+    external_id = models.CharField(_("external identifier"), max_length=80, blank=True)
     name = models.CharField(_("name"), max_length=200)
     protection = models.CharField(_("protection"), max_length=12, choices=Protection.choices)
     reference_year = models.PositiveSmallIntegerField(_("reference year"))
@@ -327,6 +374,12 @@ class LandZone(models.Model):
         verbose_name_plural = _("land zones")
         constraints = [
             models.CheckConstraint(condition=IsValid("geom"), name="landzone_geom_valid"),
+            # Upserts by identifier (cities/gis_io/commit.py): ON CONFLICT needs this index.
+            models.UniqueConstraint(
+                fields=["dataset", "external_id", "reference_year"],
+                name="landzone_external_id_unique",
+                condition=~models.Q(external_id=""),
+            ),
         ]
         indexes = [
             # GeoJSON and API: the zones of one city in one year.
@@ -472,6 +525,7 @@ class ContextFeature(models.Model):
     layer = models.ForeignKey(
         ContextLayer, verbose_name=_("layer"), on_delete=models.CASCADE, related_name="features"
     )
+    external_id = models.CharField(_("external identifier"), max_length=80, blank=True)
     name = models.CharField(_("name"), max_length=200, blank=True)
     properties = models.JSONField(_("properties"), default=dict, blank=True)
     geom = models.GeometryField(_("geometry"), srid=4326)
@@ -481,4 +535,10 @@ class ContextFeature(models.Model):
         verbose_name_plural = _("context features")
         constraints = [
             models.CheckConstraint(condition=IsValid("geom"), name="contextfeature_geom_valid"),
+            # Upserts by identifier (cities/gis_io/commit.py): ON CONFLICT needs this index.
+            models.UniqueConstraint(
+                fields=["layer", "external_id"],
+                name="contextfeature_external_id_unique",
+                condition=~models.Q(external_id=""),
+            ),
         ]

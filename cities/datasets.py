@@ -1,0 +1,123 @@
+"""What a dataset holds, and deleting it: all or nothing, refused while its data is in use.
+
+Relations to `Dataset` are read from the model's meta, so rows of other apps
+(maker workspaces) are counted and protect the dataset without `cities`
+importing those apps.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.db.models import ProtectedError
+from django.utils.translation import gettext as _
+
+from cities.generation import sites_thin
+from cities.maintenance import tables_refresh_statistics
+from cities.models import City, ContextFeature, Dataset, District, Indicator, MaterialFlow, Site
+from cities.tile_versions import bump_layer_version
+
+# Rows a deletion takes with it, by the name the pages use.
+DELETED_WITH_IT = {
+    "sites": "site",
+    "zones": "landzone",
+    "districts": "district",
+    "indicators": "indicator",
+    "flows": "materialflow",
+    "context": "contextlayer",
+}
+
+
+class DatasetInUse(ValueError):
+    """The dataset cannot go: str() says why."""
+
+
+@dataclass
+class Usage:
+    counts: dict[str, int] = field(default_factory=dict)  # rows that go with the dataset
+    context_features: int = 0
+    blockers: list[str] = field(default_factory=list)  # why it cannot go
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values()) + self.context_features
+
+
+def dataset_usage(dataset: Dataset) -> Usage:
+    usage = Usage()
+    model_of = {rel.related_model._meta.model_name: rel for rel in Dataset._meta.related_objects}
+    for key, model_name in DELETED_WITH_IT.items():
+        rel = model_of[model_name]
+        usage.counts[key] = rel.related_model.objects.filter(**{rel.field.name: dataset}).count()
+    usage.context_features = ContextFeature.objects.filter(layer__dataset=dataset).count()
+    cities = list(City.objects.filter(dataset=dataset).values_list("name", flat=True))
+    if cities:
+        usage.blockers.append(
+            _("It holds the outline of %(cities)s: a city cannot lose its outline.")
+            % {"cities": ", ".join(cities)}
+        )
+    # Rows of other apps that protect the dataset (e.g. maker workspaces).
+    known = {*DELETED_WITH_IT.values(), "city", "import"}
+    for rel in Dataset._meta.related_objects:
+        if rel.related_model._meta.model_name in known:
+            continue
+        n = rel.related_model.objects.filter(**{rel.field.name: dataset}).count()
+        if n:
+            usage.blockers.append(
+                _("%(n)s %(things)s belong to it.")
+                % {"n": n, "things": rel.related_model._meta.verbose_name_plural}
+            )
+    elsewhere = (
+        Indicator.objects.filter(district__dataset=dataset).exclude(dataset=dataset).count()
+        + MaterialFlow.objects.filter(origin_district__dataset=dataset)
+        .exclude(dataset=dataset)
+        .count()
+        + MaterialFlow.objects.filter(destination_district__dataset=dataset)
+        .exclude(dataset=dataset)
+        .count()
+    )
+    if elsewhere:
+        usage.blockers.append(
+            _("%(n)s statistics or flows of other datasets refer to its districts.")
+            % {"n": elsewhere}
+        )
+    return usage
+
+
+def dataset_delete(*, dataset: Dataset, expected: int | None = None) -> Usage:
+    """Delete a dataset and every row of it, in one transaction; refuse while it is in use."""
+    with transaction.atomic():
+        Dataset.objects.select_for_update().get(pk=dataset.pk)
+        usage = dataset_usage(dataset)
+        if usage.blockers:
+            raise DatasetInUse(" ".join(usage.blockers))
+        if expected is not None and usage.total != expected:
+            raise DatasetInUse(_("The dataset changed since you looked at it: look again."))
+        city_ids = set(Site.objects.filter(dataset=dataset).values_list("city_id", flat=True))
+        with connection.cursor() as cursor:
+            for table in (
+                "cities_site",
+                "cities_landzone",
+                "cities_indicator",
+                "cities_materialflow",
+            ):
+                cursor.execute(f"DELETE FROM {table} WHERE dataset_id = %s", [dataset.pk])  # noqa: S608
+        District.objects.filter(dataset=dataset).delete()
+        dataset.contextlayer_set.all().delete()
+        try:
+            dataset.delete()
+        except ProtectedError as exc:  # something new came to depend on it
+            raise DatasetInUse(_("Other data still depends on this dataset.")) from exc
+        for city_id in city_ids:
+            sites_thin(city=City(pk=city_id))
+        for layer in ("sites", "zones", "districts"):
+            bump_layer_version(layer)
+    tables = {
+        "cities_site",
+        "cities_landzone",
+        "cities_indicator",
+        "cities_materialflow",
+        "cities_district",
+        "cities_contextfeature",
+    }
+    tables_refresh_statistics(tables=set(), vacuum=tables)
+    return usage

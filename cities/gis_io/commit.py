@@ -1,0 +1,348 @@
+"""Commit a validated import: its rows into the target table, in one transaction, by SQL.
+
+A new dataset, a replaced one (its old rows go in the transaction that writes
+the new ones) or an upsert by identifier. Nothing is written row by row, and no
+model instance is made per row. After the transaction the tables are analysed
+(and vacuumed where rows were replaced or updated) by the caller, and the map's
+caches follow (`bump_layer_version` applies on commit).
+"""
+
+from dataclasses import dataclass, field
+
+from django.contrib.gis.geos import GEOSGeometry
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from cities.generation import sites_thin
+from cities.gis_io.targets import CONVERSIONS
+from cities.gis_io.validation import converted
+from cities.models import (
+    City,
+    ContextLayer,
+    Dataset,
+    Import,
+    Indicator,
+    MaterialFlow,
+)
+from cities.services import city_refresh_areas
+from cities.tile_versions import bump_layer_version
+
+
+class CommitRefused(ValueError):
+    """The commit would break data in use elsewhere, or its choices do not fit: nothing written."""
+
+
+@dataclass
+class CommitReport:
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    # Tables whose rows were updated or deleted: VACUUM them after the transaction.
+    tables: set[str] = field(default_factory=set)
+
+    def as_dict(self) -> dict[str, int]:
+        return {"created": self.created, "updated": self.updated, "deleted": self.deleted}
+
+
+def _run(sql: str, params: dict) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def _write(sql: str, params: dict) -> tuple[int, int]:
+    """Run an INSERT ... RETURNING (xmax = 0): rows created and rows updated."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH written AS ({sql} RETURNING (xmax = 0) AS created)"
+            " SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created)"
+            " FROM written",
+            params,
+        )
+        return cursor.fetchone()
+
+
+def dataset_create(*, values: dict, user) -> Dataset:
+    base = slugify(values["name"])[:80] or "dataset"
+    slug, n = base, 1
+    while Dataset.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return Dataset.objects.create(
+        slug=slug,
+        name=values["name"],
+        publisher=values["publisher"],
+        licence=values["licence"],
+        source=values.get("source", ""),
+        description=values.get("description", ""),
+        quality=values["quality"],
+        reference_date=values.get("reference_date"),
+        imported_at=timezone.now(),
+        imported_by=user,
+    )
+
+
+@transaction.atomic
+def import_commit_rows(*, imp: Import, dataset: Dataset, mode: str) -> CommitReport:
+    """Write the import's rows into `dataset`. The caller checked the report has no errors."""
+    report = CommitReport()
+    writer = _WRITERS[imp.target]
+    writer(imp, dataset, mode, report)
+    imp.dataset = dataset
+    imp.mode = mode
+    imp.committed = report.as_dict()
+    imp.committed_at = timezone.now()
+    imp.stage = Import.Stage.DONE
+    imp.save(update_fields=["dataset", "mode", "committed", "committed_at", "stage", "city"])
+    return report
+
+
+def _base(imp: Import, dataset: Dataset) -> tuple[str, dict]:
+    rows = converted(imp)
+    return rows.sql, {**rows.params, "dataset": dataset.pk}
+
+
+def _write_sites(imp: Import, dataset: Dataset, mode: str, report: CommitReport) -> None:
+    sql, params = _base(imp, dataset)
+    if mode == "replace":
+        report.deleted = _run(
+            "DELETE FROM cities_site WHERE dataset_id = %(dataset)s AND city_id = %(city)s", params
+        )
+        report.tables.add("cities_site")
+    upsert = ""
+    if mode == "upsert":
+        report.tables.add("cities_site")
+        columns = ("name", "sector_id", "employees", "floor_area_m2", "year_opened",
+                   "year_closed", "address", "geom")  # fmt: skip
+        upsert = (
+            " ON CONFLICT (dataset_id, external_id) DO UPDATE SET "
+            + ", ".join(f"{c} = EXCLUDED.{c}" for c in columns)
+            + " WHERE ("
+            + ", ".join(f"cities_site.{c}" for c in columns)
+            + ") IS DISTINCT FROM ("
+            + ", ".join(f"EXCLUDED.{c}" for c in columns)
+            + ")"
+        )
+    report.created, report.updated = _write(
+        "INSERT INTO cities_site (city_id, dataset_id, external_id, name, sector_id, employees,"
+        " floor_area_m2, year_opened, year_closed, address, geom, min_zoom)"
+        " SELECT %(city)s, %(dataset)s, COALESCE(external_id, 'row-' || row), name, sector,"
+        " employees, floor_area_m2, year_opened, year_closed, COALESCE(address, ''), geom, 16"
+        f" FROM ({sql}) AS c ORDER BY row{upsert}",
+        params,
+    )
+    sites_thin(city=imp.city)
+    # Ranking the sites for the map rewrote rows: vacuum the table afterwards.
+    report.tables.add("cities_site")
+    bump_layer_version("sites")
+
+
+def _write_zones(imp: Import, dataset: Dataset, mode: str, report: CommitReport) -> None:
+    sql, params = _base(imp, dataset)
+    if imp.mapping.get("create_categories"):
+        # The file's codes that the city has no category for become new categories.
+        _run(
+            "INSERT INTO cities_zoningcategory (city_id, code, name, meaning)"
+            " SELECT DISTINCT %(city)s, left(upper(raw_category), 12), left(raw_category, 120), ''"
+            f" FROM ({sql}) AS c WHERE category IS NULL AND raw_category IS NOT NULL"
+            " ON CONFLICT (city_id, code) DO NOTHING",
+            params,
+        )
+    if mode == "replace":
+        report.deleted = _run(
+            "DELETE FROM cities_landzone WHERE dataset_id = %(dataset)s AND city_id = %(city)s",
+            params,
+        )
+        report.tables.add("cities_landzone")
+    upsert = ""
+    if mode == "upsert":
+        report.tables.add("cities_landzone")
+        upsert = (
+            " ON CONFLICT (dataset_id, external_id, reference_year) WHERE external_id <> ''"
+            " DO UPDATE SET name = EXCLUDED.name, category_id = EXCLUDED.category_id,"
+            " protection = EXCLUDED.protection, geom = EXCLUDED.geom"
+        )
+    report.created, report.updated = _write(
+        "INSERT INTO cities_landzone (city_id, dataset_id, category_id, external_id, name,"
+        " protection, reference_year, geom)"
+        " SELECT %(city)s, %(dataset)s, category, COALESCE(external_id, ''),"
+        " COALESCE(name, raw_category), protection, reference_year, geom"
+        f" FROM ({sql}) AS c ORDER BY row{upsert}",
+        params,
+    )
+    bump_layer_version("zones")
+
+
+def _write_districts(imp: Import, dataset: Dataset, mode: str, report: CommitReport) -> None:
+    sql, params = _base(imp, dataset)
+    slug_of_name = CONVERSIONS["slug"][0].format(raw="name", max_length=80)
+    if mode == "replace":
+        used = (
+            Indicator.objects.filter(district__city=imp.city, district__dataset=dataset)
+            .exclude(dataset=dataset)
+            .count()
+            + MaterialFlow.objects.filter(city=imp.city)
+            .exclude(dataset=dataset)
+            .filter(origin_district__dataset=dataset)
+            .count()
+        )
+        if used:
+            raise CommitRefused(
+                _(
+                    "%(n)s statistics or flows of other datasets refer to these districts: "
+                    "replacing them would delete those too. Update by identifier instead."
+                )
+                % {"n": used}
+            )
+        report.deleted = _run(
+            "DELETE FROM cities_district WHERE dataset_id = %(dataset)s AND city_id = %(city)s",
+            params,
+        )
+        report.tables.add("cities_district")
+    upsert = ""
+    if mode == "upsert":
+        report.tables.add("cities_district")
+        upsert = (
+            " ON CONFLICT (city_id, slug) DO UPDATE SET name = EXCLUDED.name,"
+            " local_names = EXCLUDED.local_names, geom = EXCLUDED.geom"
+            " WHERE cities_district.dataset_id = EXCLUDED.dataset_id"
+        )
+    report.created, report.updated = _write(
+        "INSERT INTO cities_district (city_id, slug, name, local_names, geom, dataset_id)"
+        f" SELECT %(city)s, COALESCE(slug, {slug_of_name}), name,"
+        " COALESCE(local_names, '{}'), geom, %(dataset)s"
+        f" FROM ({sql}) AS c ORDER BY row{upsert}",
+        params,
+    )
+    city_refresh_areas(city=imp.city)
+    bump_layer_version("districts")
+
+
+def _write_city(imp: Import, dataset: Dataset, mode: str, report: CommitReport) -> None:
+    sql, params = _base(imp, dataset)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ST_AsEWKB(ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Union(geom)), 3)))"
+            f" FROM ({sql}) AS c",
+            params,
+        )
+        outline = GEOSGeometry(memoryview(cursor.fetchone()[0]))
+    options = imp.options
+    if City.objects.filter(slug=options["slug"]).exists():
+        raise CommitRefused(_("A city with the identifier %(slug)s exists.") % options)
+    city = City.objects.create(
+        slug=options["slug"],
+        name=options["name"],
+        short_name=options.get("short_name") or options["name"],
+        country=options["country"],
+        summary=options.get("summary", ""),
+        outline=outline,
+        dataset=dataset,
+    )
+    city_refresh_areas(city=city)
+    imp.city = city
+    report.created = 1
+
+
+def _context_layer(imp: Import, dataset: Dataset, mode: str) -> ContextLayer:
+    slug, name = imp.options["layer_slug"], imp.options["layer_name"]
+    layer = ContextLayer.objects.filter(city=imp.city, slug=slug).first()
+    if layer is None:
+        return ContextLayer.objects.create(city=imp.city, slug=slug, name=name, dataset=dataset)
+    if mode == "new" or layer.dataset_id != dataset.pk:
+        raise CommitRefused(
+            _("The city has a context layer %(slug)s from another dataset: choose another name.")
+            % {"slug": slug}
+        )
+    return layer
+
+
+def _write_context(imp: Import, dataset: Dataset, mode: str, report: CommitReport) -> None:
+    sql, params = _base(imp, dataset)
+    layer = _context_layer(imp, dataset, mode)
+    params["layer"] = layer.pk
+    if mode == "replace":
+        report.deleted = _run(
+            "DELETE FROM cities_contextfeature WHERE layer_id = %(layer)s", params
+        )
+        report.tables.add("cities_contextfeature")
+    upsert = ""
+    if mode == "upsert":
+        report.tables.add("cities_contextfeature")
+        upsert = (
+            " ON CONFLICT (layer_id, external_id) WHERE external_id <> '' DO UPDATE SET"
+            " name = EXCLUDED.name, properties = EXCLUDED.properties, geom = EXCLUDED.geom"
+        )
+    report.created, report.updated = _write(
+        "INSERT INTO cities_contextfeature (layer_id, external_id, name, properties, geom)"
+        " SELECT %(layer)s, COALESCE(external_id, ''), COALESCE(name, ''), attrs, geom"
+        f" FROM ({sql}) AS c ORDER BY row{upsert}",
+        params,
+    )
+
+
+def _write_indicators(imp: Import, dataset: Dataset, mode: str, report: CommitReport) -> None:
+    sql, params = _base(imp, dataset)
+    if mode == "replace":
+        report.deleted = _run(
+            "DELETE FROM cities_indicator WHERE dataset_id = %(dataset)s AND city_id = %(city)s",
+            params,
+        )
+        report.tables.add("cities_indicator")
+    upsert = ""
+    if mode == "upsert":
+        report.tables.add("cities_indicator")
+        upsert = (
+            " ON CONFLICT ON CONSTRAINT indicator_unique_value DO UPDATE SET"
+            " value = EXCLUDED.value, unit = EXCLUDED.unit"
+        )
+    report.created, report.updated = _write(
+        "INSERT INTO cities_indicator (city_id, district_id, key, sector_id, year, value, unit,"
+        " dataset_id) SELECT %(city)s, district, key, sector, year, value, unit, %(dataset)s"
+        f" FROM ({sql}) AS c ORDER BY row{upsert}",
+        params,
+    )
+
+
+def _write_flows(imp: Import, dataset: Dataset, mode: str, report: CommitReport) -> None:
+    sql, params = _base(imp, dataset)
+    if mode == "replace":
+        report.deleted = _run(
+            "DELETE FROM cities_materialflow WHERE dataset_id = %(dataset)s AND city_id = %(city)s",
+            params,
+        )
+        report.tables.add("cities_materialflow")
+    report.created, report.updated = _write(
+        "INSERT INTO cities_materialflow (city_id, year, material_id, origin_district_id,"
+        " origin_activity, destination_district_id, destination_activity, tonnes, dataset_id)"
+        " SELECT %(city)s, year, material,"
+        " CASE WHEN left(origin, 1) = 'd' THEN substr(origin, 2)::bigint END,"
+        " CASE WHEN left(origin, 1) = 'a' THEN substr(origin, 2) ELSE '' END,"
+        " CASE WHEN left(destination, 1) = 'd' THEN substr(destination, 2)::bigint END,"
+        " CASE WHEN left(destination, 1) = 'a' THEN substr(destination, 2) ELSE '' END,"
+        f" tonnes, %(dataset)s FROM ({sql}) AS c ORDER BY row",
+        params,
+    )
+
+
+_WRITERS = {
+    "sites": _write_sites,
+    "zones": _write_zones,
+    "districts": _write_districts,
+    "city": _write_city,
+    "context": _write_context,
+    "indicators": _write_indicators,
+    "flows": _write_flows,
+}
+
+TABLES = {
+    "sites": "cities_site",
+    "zones": "cities_landzone",
+    "districts": "cities_district",
+    "city": "cities_city",
+    "context": "cities_contextfeature",
+    "indicators": "cities_indicator",
+    "flows": "cities_materialflow",
+}

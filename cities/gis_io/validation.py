@@ -1,0 +1,243 @@
+"""Validate an import's staged rows in set-based SQL: a report row per problem, nothing written.
+
+The geometry of each staged row is parsed and transformed to EPSG:4326, repaired
+with ST_MakeValid where invalid (a warning), and checked for emptiness, range,
+type and place; each target field's text is converted by the expression that the
+commit will use (cities/gis_io/targets.py), and a value that does not convert is
+an error. Identifiers must be unique within the file.
+"""
+
+import json
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import Count
+from django.utils.translation import gettext as _
+
+from cities.gis_io.targets import (
+    CONVERSIONS,
+    GEOMETRY_ANY,
+    GEOMETRY_POINT,
+    GEOMETRY_POLYGON,
+    TARGETS,
+    Target,
+)
+from cities.models import City, Import, ImportIssue
+
+PROBLEMS = {
+    "too_many_vertices": _("The geometry has more vertices than allowed (%(limit)s)."),
+    "nested_collection": _("Nested geometry collections are not accepted."),
+    "nan_coordinates": _("The geometry has coordinates that are not numbers (NaN)."),
+    "bad_wkt": _("The WKT could not be read."),
+    "bad_coordinates": _("The longitude or latitude is not a number."),
+}
+
+
+@dataclass(frozen=True)
+class Converted:
+    """The SELECT of an import's rows as typed target values (one column a target field)."""
+
+    sql: str
+    params: dict
+
+
+def _raw(imp: Import, name: str, params: dict) -> str:
+    """The text of a target field before conversion: mapped field, fixed value or nothing."""
+    fields, fixed = imp.mapping.get("fields", {}), imp.mapping.get("fixed", {})
+    if fields.get(name):
+        params[f"src_{name}"] = fields[name]
+        raw = f"NULLIF(btrim(s.attrs ->> %(src_{name})s), '')"
+    elif str(fixed.get(name, "")).strip():
+        params[f"fixed_{name}"] = str(fixed[name]).strip()
+        raw = f"%(fixed_{name})s::text"
+    else:
+        return "NULL::text"
+    values = imp.mapping.get("values", {}).get(name)
+    if values:
+        params[f"values_{name}"] = json.dumps(values)
+        raw = f"COALESCE(%(values_{name})s::jsonb ->> {raw}, {raw})"
+    return raw
+
+
+def converted(imp: Import) -> Converted:
+    target = TARGETS[imp.target]
+    params: dict = {"upload": imp.pk, "city": imp.city_id}
+    columns = []
+    for field in target.fields:
+        raw = _raw(imp, field.name, params)
+        expression = CONVERSIONS[field.type][0].format(raw=raw, max_length=field.max_length)
+        columns.append(f"{raw} AS raw_{field.name}, {expression} AS {field.name}")
+    select = ", ".join(["s.row", "s.attrs", "s.geom", *columns])
+    sql = f"SELECT {select} FROM cities_stagedrow s WHERE s.upload_id = %(upload)s"
+    return Converted(sql, params)
+
+
+def _issues(sql: str, params: dict) -> None:
+    """INSERT report rows from a SELECT of (row, field, value, message, severity, code)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO cities_importissue (upload_id, row, field, value, message, severity, code)"
+            f" SELECT %(upload)s, q.* FROM ({sql}) AS q",
+            params,
+        )
+
+
+def _geometry_checks(imp: Import, target: Target, city: City | None, limit: int) -> None:
+    params = {"upload": imp.pk, "srid": imp.srid or 4326}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE cities_stagedrow SET geom = cities_import_geometry(wkb, %(srid)s)"
+            " WHERE upload_id = %(upload)s AND wkb IS NOT NULL",
+            params,
+        )
+    for problem, message in PROBLEMS.items():
+        _issues(
+            "SELECT row, 'geometry', '', %(message)s, 'error', '' FROM cities_stagedrow"
+            " WHERE upload_id = %(upload)s AND problem = %(problem)s",
+            {**params, "problem": problem, "message": str(message) % {"limit": limit}},
+        )
+    _issues(
+        "SELECT row, 'geometry', '', %(missing)s, 'error', '' FROM cities_stagedrow"
+        " WHERE upload_id = %(upload)s AND problem = '' AND wkb IS NULL"
+        " UNION ALL "
+        "SELECT row, 'geometry', '', %(unreadable)s, 'error', '' FROM cities_stagedrow"
+        " WHERE upload_id = %(upload)s AND wkb IS NOT NULL AND geom IS NULL",
+        {
+            **params,
+            "missing": _("No geometry."),
+            "unreadable": _(
+                "The geometry could not be read, or not transformed from EPSG:%(srid)s."
+            )
+            % {"srid": params["srid"]},
+        },
+    )
+    # Coordinates that are no longitudes and latitudes: usually a wrong CRS.
+    _issues(
+        "SELECT row, 'geometry', ST_AsText(ST_PointN(ST_Boundary(ST_Envelope(geom)), 1)),"
+        " %(message)s, 'error', '' FROM cities_stagedrow"
+        " WHERE upload_id = %(upload)s AND geom IS NOT NULL AND NOT ST_IsEmpty(geom)"
+        " AND (ST_XMin(geom) < -180 OR ST_XMax(geom) > 180 OR ST_YMin(geom) < -90"
+        " OR ST_YMax(geom) > 90)",
+        {
+            **params,
+            "message": _(
+                "The coordinates are out of range: is the coordinate system (EPSG:%(srid)s) right?"
+            )
+            % {"srid": params["srid"]},
+        },
+    )
+    _issues(
+        "SELECT row, 'geometry', '', %(message)s, 'error', '' FROM cities_stagedrow"
+        " WHERE upload_id = %(upload)s AND geom IS NOT NULL AND ST_IsEmpty(geom)",
+        {**params, "message": _("The geometry is empty.")},
+    )
+    accepted = {
+        GEOMETRY_POINT: "('ST_Point', 'ST_MultiPoint')",
+        GEOMETRY_POLYGON: "('ST_Polygon', 'ST_MultiPolygon')",
+        GEOMETRY_ANY: None,
+    }[target.geometry]
+    if accepted:
+        expected = _("a point") if target.geometry == GEOMETRY_POINT else _("a polygon")
+        extra = " OR ST_NumGeometries(geom) > 1" if target.geometry == GEOMETRY_POINT else ""
+        _issues(
+            "SELECT row, 'geometry', replace(ST_GeometryType(geom), 'ST_', ''), %(message)s,"
+            " 'error', '' FROM cities_stagedrow WHERE upload_id = %(upload)s AND geom IS NOT NULL"
+            f" AND NOT ST_IsEmpty(geom) AND (ST_GeometryType(geom) NOT IN {accepted}{extra})",
+            {**params, "message": _("Expected %(kind)s.") % {"kind": expected}},
+        )
+    # Invalid geometries (a bow-tie, a ring that touches itself) are repaired and reported.
+    repair = (
+        "ST_Multi(ST_CollectionExtract(ST_MakeValid(geom), 3))"
+        if target.geometry == GEOMETRY_POLYGON
+        else "ST_MakeValid(geom)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH repaired AS ("
+            f" UPDATE cities_stagedrow SET geom = {repair}"
+            " WHERE upload_id = %(upload)s AND geom IS NOT NULL AND NOT ST_IsValid(geom)"
+            " AND ST_XMin(geom) >= -180 AND ST_XMax(geom) <= 180"
+            " RETURNING row, geom)"
+            " INSERT INTO cities_importissue"
+            " (upload_id, row, field, value, message, severity, code)"
+            " SELECT %(upload)s, row, 'geometry', '', CASE WHEN ST_IsEmpty(geom) THEN %(gone)s"
+            " ELSE %(fixed)s END, CASE WHEN ST_IsEmpty(geom) THEN 'error' ELSE 'warning' END, ''"
+            " FROM repaired",
+            {
+                **params,
+                "fixed": _("The geometry was invalid (e.g. it crosses itself) and was repaired."),
+                "gone": _("The geometry was invalid and nothing was left after repairing it."),
+            },
+        )
+    if target.geometry == GEOMETRY_POLYGON:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE cities_stagedrow SET geom = ST_Multi(geom) WHERE upload_id = %(upload)s"
+                " AND ST_GeometryType(geom) = 'ST_Polygon'",
+                params,
+            )
+    if target.geometry == GEOMETRY_POINT:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE cities_stagedrow SET geom = ST_GeometryN(geom, 1)"
+                " WHERE upload_id = %(upload)s AND ST_GeometryType(geom) = 'ST_MultiPoint'"
+                " AND ST_NumGeometries(geom) = 1",
+                params,
+            )
+    if city is not None:
+        _issues(
+            "SELECT s.row, 'geometry', '', %(message)s, 'error', '' FROM cities_stagedrow s"
+            " JOIN cities_city c ON c.id = %(city)s WHERE s.upload_id = %(upload)s"
+            " AND s.geom IS NOT NULL AND ST_IsValid(s.geom) AND ST_XMax(s.geom) <= 180"
+            " AND NOT ST_Intersects(s.geom, c.outline)",
+            {**params, "city": city.pk, "message": _("Outside %(city)s.") % {"city": city.name}},
+        )
+
+
+def _field_checks(imp: Import, target: Target) -> None:
+    rows = converted(imp)
+    for field in target.fields:
+        message = str(CONVERSIONS[field.type][1])
+        code = field.name if field.maps_values else ""
+        if field.type == "zoning" and imp.mapping.get("create_categories"):
+            continue  # unknown codes become new categories at commit
+        # A value given that did not convert.
+        _issues(
+            f"SELECT row, %(field)s, left(raw_{field.name}, 200), %(message)s, 'error', %(code)s"
+            f" FROM ({rows.sql}) AS c"
+            f" WHERE raw_{field.name} IS NOT NULL AND {field.name} IS NULL",
+            {**rows.params, "field": field.name, "message": message, "code": code},
+        )
+        if field.required:
+            _issues(
+                f"SELECT row, %(field)s, '', %(message)s, 'error', '' FROM ({rows.sql}) AS c"
+                f" WHERE raw_{field.name} IS NULL",
+                {**rows.params, "field": field.name, "message": _("Required, but empty.")},
+            )
+    if target.key and (target.key in imp.mapping.get("fields", {})):
+        _issues(
+            f"SELECT row, %(field)s, left({target.key}, 200), %(message)s, 'error', ''"
+            f" FROM (SELECT row, {target.key}, count(*) OVER (PARTITION BY {target.key}) AS n"
+            f"       FROM ({rows.sql}) AS c WHERE {target.key} IS NOT NULL) AS d WHERE n > 1",
+            {
+                **rows.params,
+                "field": target.key,
+                "message": _("This identifier appears more than once in the file."),
+            },
+        )
+
+
+@transaction.atomic
+def validate_staged(*, imp: Import, limit: int) -> dict[str, int]:
+    """Write the report of an import's staged rows; returns the counts of errors and warnings."""
+    target = TARGETS[imp.target]
+    ImportIssue.objects.filter(upload=imp).delete()
+    if target.geometry is not None:
+        _geometry_checks(imp, target, imp.city if target.needs_city else None, limit)
+    _field_checks(imp, target)
+    counts = {"errors": 0, "warnings": 0}
+    for severity, n in (
+        ImportIssue.objects.filter(upload=imp).values_list("severity").annotate(n=Count("id"))
+    ):
+        counts["errors" if severity == "error" else "warnings"] = n
+    return counts
