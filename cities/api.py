@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from cities.bbox import BBoxError, parse_bbox
+from cities.gis_io.exports import download_links
 from cities.models import City, Dataset, District, Indicator, LandZone, MaterialFlow, Sector, Site
 from cities.pagination import GeoJSONCursorPagination, KeysetPagination
 from cities.selectors import city_list, district_list, site_page
@@ -75,6 +76,7 @@ class DistrictViewSet(viewsets.ReadOnlyModelViewSet):
     """Municipalities, boroughs and districts, as GeoJSON features."""
 
     serializer_class = DistrictSerializer
+    export_layer = "districts"
     lookup_value_regex = r"[0-9]{1,18}"
     pagination_class = GeoJSONCursorPagination
     filterset_class = DistrictFilter
@@ -183,6 +185,7 @@ class SiteViewSet(viewsets.ReadOnlyModelViewSet):
                     "href": request.build_absolute_uri(f"{request.path}?{query.urlencode()}"),
                 }
             )
+        links += download_links(request, "sites")
         body = (
             '{"type": "FeatureCollection", "features": ' + page.features
             + f', "numberReturned": {page.count}, "links": {json.dumps(links)}}}'
@@ -218,6 +221,7 @@ class LandZoneViewSet(viewsets.ReadOnlyModelViewSet):
     """Industrial and productive land by reference year, as GeoJSON."""
 
     serializer_class = LandZoneSerializer
+    export_layer = "zones"
     pagination_class = GeoJSONCursorPagination
     filterset_class = LandZoneFilter
     lookup_value_regex = r"[0-9]{1,18}"

@@ -86,25 +86,50 @@ FROM shaped
 """
 
 
-def _thinning_sql() -> str:
-    ranks = ",\n".join(
-        f"row_number() OVER (PARTITION BY floor(ST_X(geom_3857) / {_cell(z)}), "
-        f"floor(ST_Y(geom_3857) / {_cell(z)}) ORDER BY employees DESC NULLS LAST, id) AS r{z}"
+CITY_SITES = "SELECT id, geom_3857, employees FROM cities_site WHERE city_id = %(city)s"
+
+
+def levels_sql(source: str = CITY_SITES) -> str:
+    """SELECT id, level: the lowest zoom at which each site of `source` is drawn on its own
+    (sites drawn only at full detail are left out). `source` gives id, geom_3857, employees.
+
+    A site among the CELL_CAPACITY biggest of a cell is among the biggest of the smaller
+    cell it lies in too (the grids nest), and every site ahead of it in the bigger cell is
+    ahead of it in its own smaller cell as well. So each level needs to rank only the
+    sites that made the level below: one sort over the city, then ever fewer rows,
+    instead of a sort of every site at every level.
+    """
+    steps = []
+    below = f"({source})"
+    for z in reversed(THINNED_ZOOMS):
+        steps.append(
+            f"r{z} AS (SELECT id, geom_3857, employees FROM ("
+            f" SELECT id, geom_3857, employees, row_number() OVER ("
+            f"  PARTITION BY floor(ST_X(geom_3857) / {_cell(z)}),"
+            f"  floor(ST_Y(geom_3857) / {_cell(z)})"
+            f"  ORDER BY employees DESC NULLS LAST, id) AS rank"
+            f" FROM {below} AS s) AS ranked WHERE rank <= {CELL_CAPACITY})"
+        )
+        below = f"r{z}"
+    levels = " UNION ALL ".join(
+        f"SELECT id, {z} AS level FROM r{z}"
         for z in THINNED_ZOOMS
     )
-    first_zoom = " ".join(f"WHEN r{z} <= {CELL_CAPACITY} THEN {z}" for z in THINNED_ZOOMS)
+    return (
+        f"WITH {', '.join(steps)} "
+        f"SELECT id, min(level) AS level FROM ({levels}) AS l GROUP BY id"
+    )
+
+
+def _thinning_sql() -> str:
     # Only rows whose level changes are written.
     return f"""
-WITH ranked AS (
-  SELECT id, {ranks}
-  FROM cities_site WHERE city_id = %(city)s
-), levels AS (
-  SELECT id, CASE {first_zoom} ELSE {MAX_TILE_DETAIL_ZOOM} END AS level FROM ranked
-)
-UPDATE cities_site s SET min_zoom = levels.level
-FROM levels
-WHERE s.id = levels.id AND s.min_zoom <> levels.level
-"""  # noqa: S608 (numbers computed here, no input)
+WITH levels AS ({levels_sql()})
+UPDATE cities_site s SET min_zoom = COALESCE(levels.level, {MAX_TILE_DETAIL_ZOOM})
+FROM cities_site t LEFT JOIN levels ON levels.id = t.id
+WHERE s.id = t.id AND t.city_id = %(city)s
+  AND s.min_zoom <> COALESCE(levels.level, {MAX_TILE_DETAIL_ZOOM})
+"""
 
 
 def _cell(zoom: int) -> float:

@@ -4,6 +4,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.response import Response
 
+from cities.gis_io.exports import download_links
+
 
 class KeysetPagination(CursorPagination):
     """Pages by id (keyset); a cursor that is not a row id is a 404, not a database error."""
@@ -28,7 +30,12 @@ class KeysetPagination(CursorPagination):
 
 
 class GeoJSONCursorPagination(KeysetPagination):
-    """A FeatureCollection per page, with OGC API - Features style `links`."""
+    """A FeatureCollection per page, with OGC API - Features style `links`: the next and
+    previous pages, and the whole layer as files (`export_layer` of the view)."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.export_layer = getattr(view, "export_layer", None)
+        return super().paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data) -> Response:
         links = []
@@ -36,6 +43,8 @@ class GeoJSONCursorPagination(KeysetPagination):
             links.append({"rel": "next", "type": "application/geo+json", "href": next_url})
         if (prev_url := self.get_previous_link()) is not None:
             links.append({"rel": "prev", "type": "application/geo+json", "href": prev_url})
+        if self.export_layer:
+            links += download_links(self.request, self.export_layer)
         return Response(
             {
                 "type": "FeatureCollection",

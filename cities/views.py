@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 from cities import selectors
 from cities.bbox import BBoxError, parse_bbox
 from cities.geojson import flow_links, flows_geojson, layer_geojson, zones_lost_geojson
-from cities.gis_io.exports import export_links
+from cities.gis_io.exports import city_downloads
 from cities.layers import LayerFilterError, get_layer, parse_filters, tiled_layers
 from cities.layers import layers as catalogue_layers
 from cities.models import City, ContextLayer, Indicator, LandZone, Sector
@@ -94,7 +94,7 @@ def city_detail(request: HttpRequest, slug: str) -> HttpResponse:
         },
         "chart_data": {"jobs": jobs, "firms": firms, "links": links},
         "map_labels": _map_labels(),
-        "downloads": export_links(city, layers),
+        "downloads": city_downloads(city, layers),
         "missing": _missing(
             city, districts=districts, land=land, jobs=jobs, firms=firms, links=links
         ),

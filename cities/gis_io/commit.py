@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from cities.generation import sites_thin
+from cities.generation import CITY_SITES, levels_sql, sites_thin
 from cities.gis_io.targets import CONVERSIONS
 from cities.gis_io.validation import converted
 from cities.models import (
@@ -104,18 +104,34 @@ def _base(imp: Import, dataset: Dataset) -> tuple[str, dict]:
     return rows.sql, {**rows.params, "dataset": dataset.pk}
 
 
+# Rows of the file stand in the ranking under these ids until they have their own (the
+# insert gives them ids above every existing one, in row order, so ties rank alike).
+_NEW_ROW_ID = 4_000_000_000_000_000
+
+
 def _write_sites(imp: Import, dataset: Dataset, mode: str, report: CommitReport) -> None:
     sql, params = _base(imp, dataset)
     if mode == "replace":
         report.deleted = _run(
             "DELETE FROM cities_site WHERE dataset_id = %(dataset)s AND city_id = %(city)s", params
         )
-        report.tables.add("cities_site")
-    upsert = ""
+    columns = (
+        "name",
+        "sector_id",
+        "employees",
+        "floor_area_m2",
+        "year_opened",
+        "year_closed",
+        "address",
+        "geom",
+    )
+    insert = (
+        "INSERT INTO cities_site (city_id, dataset_id, external_id, name, sector_id, employees,"
+        " floor_area_m2, year_opened, year_closed, address, geom, min_zoom)"
+        " SELECT %(city)s, %(dataset)s, COALESCE(external_id, 'row-' || row), name, sector,"
+        " employees, floor_area_m2, year_opened, year_closed, COALESCE(address, ''), geom,"
+    )
     if mode == "upsert":
-        report.tables.add("cities_site")
-        columns = ("name", "sector_id", "employees", "floor_area_m2", "year_opened",
-                   "year_closed", "address", "geom")  # fmt: skip
         upsert = (
             " ON CONFLICT (dataset_id, external_id) DO UPDATE SET "
             + ", ".join(f"{c} = EXCLUDED.{c}" for c in columns)
@@ -125,16 +141,40 @@ def _write_sites(imp: Import, dataset: Dataset, mode: str, report: CommitReport)
             + ", ".join(f"EXCLUDED.{c}" for c in columns)
             + ")"
         )
-    report.created, report.updated = _write(
-        "INSERT INTO cities_site (city_id, dataset_id, external_id, name, sector_id, employees,"
-        " floor_area_m2, year_opened, year_closed, address, geom, min_zoom)"
-        " SELECT %(city)s, %(dataset)s, COALESCE(external_id, 'row-' || row), name, sector,"
-        " employees, floor_area_m2, year_opened, year_closed, COALESCE(address, ''), geom, 16"
-        f" FROM ({sql}) AS c ORDER BY row{upsert}",
-        params,
-    )
-    sites_thin(city=imp.city)
-    # Ranking the sites for the map rewrote rows: vacuum the table afterwards.
+        report.created, report.updated = _write(
+            f"{insert} 16 FROM ({sql}) AS c ORDER BY row{upsert}", params
+        )
+        sites_thin(city=imp.city)
+    else:
+        # New rows are ranked for the map with the city's sites before they are written,
+        # so each is written once with its level; existing sites whose level changes follow.
+        params = {**params, "new_row": _NEW_ROW_ID}
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COALESCE(max(id), 0) FROM cities_site")
+            params["last_id"] = cursor.fetchone()[0]
+            cursor.execute(f"CREATE TEMP TABLE import_site_rows ON COMMIT DROP AS {sql}", params)
+            source = (
+                f"{CITY_SITES} UNION ALL SELECT %(new_row)s + row, ST_Transform(geom, 3857),"
+                " employees FROM import_site_rows"
+            )
+            cursor.execute(
+                f"CREATE TEMP TABLE import_site_levels ON COMMIT DROP AS {levels_sql(source)}",
+                params,
+            )
+            cursor.execute("CREATE INDEX ON import_site_levels (id)")
+        rows = "import_site_rows c LEFT JOIN import_site_levels l ON l.id = %(new_row)s + c.row"
+        report.created, report.updated = _write(
+            f"{insert} COALESCE(l.level, 16) FROM {rows} ORDER BY c.row", params
+        )
+        _run(
+            "UPDATE cities_site s SET min_zoom = COALESCE(l.level, 16)"
+            " FROM cities_site t LEFT JOIN import_site_levels l ON l.id = t.id"
+            " WHERE s.id = t.id AND t.city_id = %(city)s AND t.id <= %(last_id)s"
+            " AND s.min_zoom <> COALESCE(l.level, 16)",
+            params,
+        )
+        _run("DROP TABLE import_site_rows, import_site_levels", {})
+    # Rows replaced, updated or ranked again: vacuum the table afterwards.
     report.tables.add("cities_site")
     bump_layer_version("sites")
 
@@ -150,6 +190,7 @@ def _write_zones(imp: Import, dataset: Dataset, mode: str, report: CommitReport)
             " ON CONFLICT (city_id, code) DO NOTHING",
             params,
         )
+        sql, params = _base(imp, dataset)  # the conversion's dictionary now has them
     if mode == "replace":
         report.deleted = _run(
             "DELETE FROM cities_landzone WHERE dataset_id = %(dataset)s AND city_id = %(city)s",
@@ -177,7 +218,7 @@ def _write_zones(imp: Import, dataset: Dataset, mode: str, report: CommitReport)
 
 def _write_districts(imp: Import, dataset: Dataset, mode: str, report: CommitReport) -> None:
     sql, params = _base(imp, dataset)
-    slug_of_name = CONVERSIONS["slug"][0].format(raw="name", max_length=80)
+    slug_of_name = CONVERSIONS["slug"][0].format(raw="name", max_length=80, labels="")
     if mode == "replace":
         used = (
             Indicator.objects.filter(district__city=imp.city, district__dataset=dataset)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection, transaction
+from django.http import QueryDict
 from django.urls import reverse
 
 from cities.layers import Layer, LayerFilters, get_layer, layer_provenance, layers
@@ -250,7 +251,7 @@ def export_chunks(
     return file_chunks(layer, filters, fmt)
 
 
-def export_links(city: City, context_layers) -> list[dict]:
+def city_downloads(city: City, context_layers) -> list[dict]:
     """Download links of a city's public layers (the city page lists them)."""
     links = []
     for layer in layers():
@@ -279,3 +280,38 @@ def export_links(city: City, context_layers) -> list[dict]:
             }
         )
     return links
+
+
+# API filters that mean the same in an export (the sites API says active_in for year).
+_PASSED_ON = {
+    "city": "city",
+    "bbox": "bbox",
+    "sector": "sector",
+    "year": "year",
+    "active_in": "year",
+    "dataset": "dataset",
+}
+
+
+def download_links(request, layer_slug: str) -> list[dict]:
+    """Links from an API collection to the whole layer as files, with the same filters."""
+    layer = get_layer(layer_slug)
+    if layer is None:
+        return []
+    query = QueryDict(mutable=True)
+    for name, value in request.query_params.items():
+        target = _PASSED_ON.get(name)
+        if target in layer.filters and value:
+            query[target] = value
+    suffix = f"?{query.urlencode()}" if query else ""
+    return [
+        {
+            "rel": "enclosure",
+            "type": fmt.content_type.split(";")[0],
+            "title": f"{layer.name} ({fmt.label})",
+            "href": request.build_absolute_uri(
+                reverse("export", kwargs={"layer": layer.slug, "fmt": fmt.slug}) + suffix
+            ),
+        }
+        for fmt in FORMATS.values()
+    ]

@@ -443,21 +443,22 @@ CONVERSIONS: dict[str, tuple[str, Promise]] = {
         " THEN replace({raw}, ',', '.')::float8 END",
         _("Must be a number of 0 or more."),
     ),
+    # Codes and labels are looked up in a dictionary passed as one parameter ({labels}:
+    # lower-case label -> our value, cities/gis_io/vocabularies.py), not by a subquery a row.
     "nace": (
-        f"(SELECT code FROM cities_sector WHERE code = CASE WHEN {{raw}} ~ {_NACE}"
-        f" THEN substring({{raw}} from {_NACE})::int END"
-        " OR lower({raw}) IN (lower(name), lower(name_en), lower(name_fr), lower(name_nl)))",
+        f"COALESCE(CASE WHEN {{raw}} ~ {_NACE} AND substring({{raw}} from {_NACE})::int"
+        " BETWEEN 10 AND 33 THEN substring({raw} from " + _NACE + ")::int END,"
+        " ({labels} ->> lower({raw}))::int)",
         _("Not a NACE manufacturing division (10 to 33): map it to one."),
     ),
     "nace_or_total": (
-        f"(SELECT code FROM cities_sector WHERE code = CASE WHEN {{raw}} ~ {_NACE}"
-        f" THEN substring({{raw}} from {_NACE})::int END"
-        " OR lower({raw}) IN (lower(name), lower(name_en), lower(name_fr), lower(name_nl)))",
+        f"COALESCE(CASE WHEN {{raw}} ~ {_NACE} AND substring({{raw}} from {_NACE})::int"
+        " BETWEEN 10 AND 33 THEN substring({raw} from " + _NACE + ")::int END,"
+        " ({labels} ->> lower({raw}))::int)",
         _("Not a NACE manufacturing division (10 to 33): map it to one."),
     ),
     "zoning": (
-        "(SELECT z.id FROM cities_zoningcategory z"
-        " WHERE z.city_id = %(city)s AND upper(z.code) = upper({raw}))",
+        "({labels} ->> lower({raw}))::bigint",
         _("Not one of the city's zoning categories: map it to one, or add it as a new one."),
     ),
     "protection": (
@@ -470,10 +471,7 @@ CONVERSIONS: dict[str, tuple[str, Promise]] = {
         _("Must say protected, partial or unprotected: map it to one."),
     ),
     "district": (
-        "(SELECT d.id FROM cities_district d WHERE d.city_id = %(city)s AND (d.slug = lower({raw})"
-        " OR lower(d.name) = lower({raw})"
-        " OR lower({raw}) = ANY(lower(d.local_names::text)::text[]))"
-        " ORDER BY d.id LIMIT 1)",
+        "({labels} ->> lower({raw}))::bigint",
         _("Not one of the city's districts (by name or identifier)."),
     ),
     "indicator": (
@@ -486,17 +484,11 @@ CONVERSIONS: dict[str, tuple[str, Promise]] = {
         _("Not an indicator the portal knows (manufacturing jobs, firms, floor area)."),
     ),
     "material": (
-        "(SELECT m.id FROM cities_materialcategory m WHERE m.code = lower({raw})"
-        " OR lower({raw}) IN"
-        " (lower(m.name), lower(m.name_en), lower(m.name_fr), lower(m.name_nl)))",
+        "({labels} ->> lower({raw}))::bigint",
         _("Not a material category the portal knows: map it to one."),
     ),
     "flow_end": (
-        "COALESCE((SELECT 'd' || d.id FROM cities_district d WHERE d.city_id = %(city)s"
-        " AND (d.slug = lower({raw}) OR lower(d.name) = lower({raw})) ORDER BY d.id LIMIT 1),"
-        " CASE WHEN lower(replace({raw}, ' ', '_')) IN ('import', 'production', 'distribution',"
-        " 'consumption', 'collection', 'recycling', 'waste_treatment', 'export')"
-        " THEN 'a' || lower(replace({raw}, ' ', '_')) END)",
+        "({labels} ->> lower(replace({raw}, ' ', '_')))",
         _("Neither a district of the city nor a stage (import, production, ..., export)."),
     ),
 }

@@ -22,6 +22,7 @@ from cities.gis_io.targets import (
     TARGETS,
     Target,
 )
+from cities.gis_io.vocabularies import vocabulary
 from cities.models import City, Import, ImportIssue
 
 PROBLEMS = {
@@ -65,7 +66,12 @@ def converted(imp: Import) -> Converted:
     columns = []
     for field in target.fields:
         raw = _raw(imp, field.name, params)
-        expression = CONVERSIONS[field.type][0].format(raw=raw, max_length=field.max_length)
+        labels = vocabulary(field.type, imp.city_id)
+        if labels is not None:
+            params[f"labels_{field.name}"] = json.dumps(labels)
+        expression = CONVERSIONS[field.type][0].format(
+            raw=raw, max_length=field.max_length, labels=f"%(labels_{field.name})s::jsonb"
+        )
         columns.append(f"{raw} AS raw_{field.name}, {expression} AS {field.name}")
     select = ", ".join(["s.row", "s.attrs", "s.geom", *columns])
     sql = f"SELECT {select} FROM cities_stagedrow s WHERE s.upload_id = %(upload)s"

@@ -88,7 +88,8 @@ def test_licence_and_provenance_travel_inside_the_file(client, demo, tmp_path):
     assert {f["properties"]["year"] for f in data["features"]} == {2009}
 
 
-def test_an_export_imports_back_to_the_same_rows(client, importville, tmp_path):
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_export_imports_back_to_the_same_rows(client, importville, tmp_path, fmt):
     dataset = DatasetFactory()
     for i in range(3):
         Site.objects.create(
@@ -100,7 +101,7 @@ def test_an_export_imports_back_to_the_same_rows(client, importville, tmp_path):
             employees=i,
             geom=Point(4.3 + i / 100, 50.8 + i / 97, srid=4326),
         )
-    _, path = download(client, f"/export/sites.gpkg?dataset={dataset.slug}", tmp_path, "r.gpkg")
+    _, path = download(client, f"/export/sites.{fmt}?dataset={dataset.slug}", tmp_path, f"r.{fmt}")
     imp = commit(validate(upload(path, "sites", importville)))
     assert imp.errors == 0
     before = Site.objects.filter(dataset=dataset).order_by("external_id")
@@ -149,3 +150,21 @@ def test_bad_filters_are_a_400_with_a_message(client, db, url, words):
 def test_an_unknown_layer_or_format_is_a_404(client, db):
     assert client.get("/export/secrets.gpkg").status_code == 404
     assert client.get("/export/sites.xlsx").status_code == 404
+
+
+def test_api_collections_link_to_the_whole_layer_as_files(client, demo):
+    links = client.get("/api/v1/sites/?city=london&sector=25&limit=1").json()["links"]
+    files = {link["type"]: link["href"] for link in links if link["rel"] == "enclosure"}
+    assert files["application/geopackage+sqlite3"] == (
+        "http://testserver/export/sites.gpkg?city=london&sector=25"
+    )
+    assert set(files) == {
+        "application/geo+json",
+        "text/csv",
+        "application/geopackage+sqlite3",
+        "application/flatgeobuf",
+    }
+    links = client.get("/api/v1/zones/?city=brussels&year=2009").json()["links"]
+    assert "http://testserver/export/zones.fgb?city=brussels&year=2009" in {
+        link["href"] for link in links
+    }

@@ -499,3 +499,16 @@ def test_a_commit_whose_worker_died_is_run_again_and_writes_once(importville, tm
     assert job_execute(job_id=imp.job_id) is None  # a third delivery finds it done
     assert Site.objects.filter(city=importville).count() == 2
     assert Dataset.objects.filter(name=DATASET["name"]).count() == 1
+
+
+def test_imported_sites_are_ranked_for_the_map_with_the_citys_sites(importville, tmp_path):
+    from cities.generation import sites_generate, sites_thin
+    from tests.factories import DatasetFactory
+
+    sites_generate(city=importville, dataset=DatasetFactory(), count=400)
+    rows = [(f"N{i}", f"New {i}", "25", 500 - i, 4.3 + i / 400, 50.8 + i / 500) for i in range(60)]
+    commit(validate(upload(sites_file(tmp_path / "n.gpkg", rows), "sites", importville)))
+    # Each row was written with its level, and the city's sites were ranked anew with them:
+    # ranking the whole city again changes nothing.
+    assert sites_thin(city=importville) == 0
+    assert Site.objects.filter(city=importville, external_id="N0").get().min_zoom == 8
