@@ -111,13 +111,9 @@ def levels_sql(source: str = CITY_SITES) -> str:
             f" FROM {below} AS s) AS ranked WHERE rank <= {CELL_CAPACITY})"
         )
         below = f"r{z}"
-    levels = " UNION ALL ".join(
-        f"SELECT id, {z} AS level FROM r{z}"
-        for z in THINNED_ZOOMS
-    )
+    levels = " UNION ALL ".join(f"SELECT id, {z} AS level FROM r{z}" for z in THINNED_ZOOMS)
     return (
-        f"WITH {', '.join(steps)} "
-        f"SELECT id, min(level) AS level FROM ({levels}) AS l GROUP BY id"
+        f"WITH {', '.join(steps)} SELECT id, min(level) AS level FROM ({levels}) AS l GROUP BY id"
     )
 
 

@@ -105,7 +105,7 @@ def _base(imp: Import, dataset: Dataset) -> tuple[str, dict]:
 
 
 # Rows of the file stand in the ranking under these ids until they have their own (the
-# insert gives them ids above every existing one, in row order, so ties rank alike).
+# insert gives them ids above every existing one, in the same order, so ties rank alike).
 _NEW_ROW_ID = 4_000_000_000_000_000
 
 
@@ -152,9 +152,17 @@ def _write_sites(imp: Import, dataset: Dataset, mode: str, report: CommitReport)
         with connection.cursor() as cursor:
             cursor.execute("SELECT COALESCE(max(id), 0) FROM cities_site")
             params["last_id"] = cursor.fetchone()[0]
-            cursor.execute(f"CREATE TEMP TABLE import_site_rows ON COMMIT DROP AS {sql}", params)
+            # Rows are written in the order of their place (a geohash): the table's
+            # spatial indexes then take them page by page instead of all over. Ids
+            # follow that order.
+            cursor.execute(
+                "CREATE TEMP TABLE import_site_rows ON COMMIT DROP AS"
+                " SELECT row_number() OVER (ORDER BY ST_GeoHash(c.geom, 12), c.row) AS seq, c.*"
+                f" FROM ({sql}) AS c",
+                params,
+            )
             source = (
-                f"{CITY_SITES} UNION ALL SELECT %(new_row)s + row, ST_Transform(geom, 3857),"
+                f"{CITY_SITES} UNION ALL SELECT %(new_row)s + seq, ST_Transform(geom, 3857),"
                 " employees FROM import_site_rows"
             )
             cursor.execute(
@@ -162,9 +170,9 @@ def _write_sites(imp: Import, dataset: Dataset, mode: str, report: CommitReport)
                 params,
             )
             cursor.execute("CREATE INDEX ON import_site_levels (id)")
-        rows = "import_site_rows c LEFT JOIN import_site_levels l ON l.id = %(new_row)s + c.row"
+        rows = "import_site_rows c LEFT JOIN import_site_levels l ON l.id = %(new_row)s + c.seq"
         report.created, report.updated = _write(
-            f"{insert} COALESCE(l.level, 16) FROM {rows} ORDER BY c.row", params
+            f"{insert} COALESCE(l.level, 16) FROM {rows} ORDER BY c.seq", params
         )
         _run(
             "UPDATE cities_site s SET min_zoom = COALESCE(l.level, 16)"
