@@ -57,6 +57,23 @@ def data_home(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _upload_page(request: HttpRequest, form, template: str, **create) -> HttpResponse:
+    """Keep the uploaded file and go to its import page, or show the form with its errors."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            imp = steps.import_create(
+                upload=form.cleaned_data["file"],
+                user=request.user,
+                options=form.options(),
+                **create,
+            )
+        except steps.ImportRefused as exc:
+            form.add_error("file", str(exc))
+        else:
+            return redirect(imp)
+    return render(request, template, {"form": form}, status=400 if form.errors else 200)
+
+
 @require_http_methods(["GET", "POST"])
 @data_manager
 def import_new(request: HttpRequest) -> HttpResponse:
@@ -64,41 +81,17 @@ def import_new(request: HttpRequest) -> HttpResponse:
     if "city" in request.GET:
         initial["city"] = City.objects.filter(slug=request.GET["city"]).first()
     form = UploadForm(request.POST or None, request.FILES or None, initial=initial)
+    create = {}
     if request.method == "POST" and form.is_valid():
-        try:
-            imp = steps.import_create(
-                upload=form.cleaned_data["file"],
-                target=form.cleaned_data["target"],
-                city=form.cleaned_data["city"],
-                user=request.user,
-                options=form.options(),
-            )
-        except steps.ImportRefused as exc:
-            form.add_error("file", str(exc))
-        else:
-            return redirect(imp)
-    status = 400 if form.errors else 200
-    return render(request, "cities/data/upload.html", {"form": form}, status=status)
+        create = {"target": form.cleaned_data["target"], "city": form.cleaned_data["city"]}
+    return _upload_page(request, form, "cities/data/upload.html", **create)
 
 
 @require_http_methods(["GET", "POST"])
 @data_manager
 def city_new(request: HttpRequest) -> HttpResponse:
     form = CityForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            imp = steps.import_create(
-                upload=form.cleaned_data["file"],
-                target="city",
-                user=request.user,
-                options=form.options(),
-            )
-        except steps.ImportRefused as exc:
-            form.add_error("file", str(exc))
-        else:
-            return redirect(imp)
-    status = 400 if form.errors else 200
-    return render(request, "cities/data/city_new.html", {"form": form}, status=status)
+    return _upload_page(request, form, "cities/data/city_new.html", target="city")
 
 
 def _import(pk: int) -> Import:

@@ -99,6 +99,14 @@ def import_commit_rows(*, imp: Import, dataset: Dataset, mode: str) -> CommitRep
     return report
 
 
+def _delete_rows(table: str, params: dict, report: CommitReport) -> None:
+    """Replace mode: the dataset's rows of the city go in the transaction that writes the new."""
+    report.deleted = _run(
+        f"DELETE FROM {table} WHERE dataset_id = %(dataset)s AND city_id = %(city)s", params
+    )
+    report.tables.add(table)
+
+
 def _base(imp: Import, dataset: Dataset) -> tuple[str, dict]:
     rows = converted(imp)
     return rows.sql, {**rows.params, "dataset": dataset.pk}
@@ -112,9 +120,7 @@ _NEW_ROW_ID = 4_000_000_000_000_000
 def _write_sites(imp: Import, dataset: Dataset, mode: str, report: CommitReport) -> None:
     sql, params = _base(imp, dataset)
     if mode == "replace":
-        report.deleted = _run(
-            "DELETE FROM cities_site WHERE dataset_id = %(dataset)s AND city_id = %(city)s", params
-        )
+        _delete_rows("cities_site", params, report)
     columns = (
         "name",
         "sector_id",
@@ -200,11 +206,7 @@ def _write_zones(imp: Import, dataset: Dataset, mode: str, report: CommitReport)
         )
         sql, params = _base(imp, dataset)  # the conversion's dictionary now has them
     if mode == "replace":
-        report.deleted = _run(
-            "DELETE FROM cities_landzone WHERE dataset_id = %(dataset)s AND city_id = %(city)s",
-            params,
-        )
-        report.tables.add("cities_landzone")
+        _delete_rows("cities_landzone", params, report)
     upsert = ""
     if mode == "upsert":
         report.tables.add("cities_landzone")
@@ -245,11 +247,7 @@ def _write_districts(imp: Import, dataset: Dataset, mode: str, report: CommitRep
                 )
                 % {"n": used}
             )
-        report.deleted = _run(
-            "DELETE FROM cities_district WHERE dataset_id = %(dataset)s AND city_id = %(city)s",
-            params,
-        )
-        report.tables.add("cities_district")
+        _delete_rows("cities_district", params, report)
     upsert = ""
     if mode == "upsert":
         report.tables.add("cities_district")
@@ -335,11 +333,7 @@ def _write_context(imp: Import, dataset: Dataset, mode: str, report: CommitRepor
 def _write_indicators(imp: Import, dataset: Dataset, mode: str, report: CommitReport) -> None:
     sql, params = _base(imp, dataset)
     if mode == "replace":
-        report.deleted = _run(
-            "DELETE FROM cities_indicator WHERE dataset_id = %(dataset)s AND city_id = %(city)s",
-            params,
-        )
-        report.tables.add("cities_indicator")
+        _delete_rows("cities_indicator", params, report)
     upsert = ""
     if mode == "upsert":
         report.tables.add("cities_indicator")
@@ -358,11 +352,7 @@ def _write_indicators(imp: Import, dataset: Dataset, mode: str, report: CommitRe
 def _write_flows(imp: Import, dataset: Dataset, mode: str, report: CommitReport) -> None:
     sql, params = _base(imp, dataset)
     if mode == "replace":
-        report.deleted = _run(
-            "DELETE FROM cities_materialflow WHERE dataset_id = %(dataset)s AND city_id = %(city)s",
-            params,
-        )
-        report.tables.add("cities_materialflow")
+        _delete_rows("cities_materialflow", params, report)
     report.created, report.updated = _write(
         "INSERT INTO cities_materialflow (city_id, year, material_id, origin_district_id,"
         " origin_activity, destination_district_id, destination_activity, tonnes, dataset_id)"

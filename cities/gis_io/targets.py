@@ -451,12 +451,6 @@ CONVERSIONS: dict[str, tuple[str, Promise]] = {
         " ({labels} ->> lower({raw}))::int)",
         _("Not a NACE manufacturing division (10 to 33): map it to one."),
     ),
-    "nace_or_total": (
-        f"COALESCE(CASE WHEN {{raw}} ~ {_NACE} AND substring({{raw}} from {_NACE})::int"
-        " BETWEEN 10 AND 33 THEN substring({raw} from " + _NACE + ")::int END,"
-        " ({labels} ->> lower({raw}))::int)",
-        _("Not a NACE manufacturing division (10 to 33): map it to one."),
-    ),
     "zoning": (
         "({labels} ->> lower({raw}))::bigint",
         _("Not one of the city's zoning categories: map it to one, or add it as a new one."),
@@ -492,6 +486,8 @@ CONVERSIONS: dict[str, tuple[str, Promise]] = {
         _("Neither a district of the city nor a stage (import, production, ..., export)."),
     ),
 }
+# A sector that may be empty (the total of all manufacturing) converts like any other.
+CONVERSIONS["nace_or_total"] = CONVERSIONS["nace"]
 CODED_TYPES = {
     "nace",
     "nace_or_total",
