@@ -78,11 +78,16 @@ def _stale_before() -> Any:
     return timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
 
 
+# The task that runs every job (cities/tasks.py), sent by name: this module is what the
+# task calls, so it does not import the task back.
+RUN_JOB_TASK = "cities.tasks.run_job"
+
+
 def _send(job_id: int, queue: str) -> None:
-    from cities.tasks import run_job  # tasks import this module
+    from portal.celery import app
 
     try:
-        run_job.apply_async(args=[job_id], queue=queue)
+        app.send_task(RUN_JOB_TASK, args=[job_id], queue=queue)
     except Exception as exc:  # the broker is down: say so on the job rather than lose it
         logger.exception("could not send job %s to the queue", job_id)
         job_fail(

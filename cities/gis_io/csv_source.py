@@ -23,7 +23,7 @@ from typing import IO
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, WKBWriter
 from django.utils.translation import gettext as _
 
-from cities.gis_io.sources import (
+from cities.gis_io.records import (
     PROBLEM,
     Batch,
     CsvGeometry,
@@ -33,8 +33,8 @@ from cities.gis_io.sources import (
     LayerInfo,
     Source,
     SourceError,
-    screen_wkb,
 )
+from cities.gis_io.wkb import screen_wkb
 
 PREVIEW_ENCODING = "windows-1252"
 _DELIMITERS = ",;\t|"

@@ -21,19 +21,37 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-FORMATS = ("geojson", "gpkg", "shapefile", "csv", "flatgeobuf")
-ENCODINGS = ("utf-8", "windows-1252", "iso-8859-1")
-PROBLEM = "__problem__"
+from cities.gis_io import csv_source
+from cities.gis_io.records import (
+    ENCODINGS,
+    FORMATS,
+    PROBLEM,
+    Batch,
+    CsvGeometry,
+    CsvInfo,
+    FieldInfo,
+    Inspection,
+    LayerInfo,
+    Source,
+    SourceError,
+)
+from cities.gis_io.wkb import screen_wkb
+
+# The names other modules take from here (the pipeline's one door to the reading layer).
+__all__ = [
+    "ENCODINGS", "FORMATS", "PROBLEM", "Batch", "CsvGeometry", "CsvInfo", "FieldInfo",
+    "Inspection", "LayerInfo", "Source", "SourceError", "inspect", "open_upload",
+    "read_batches", "screen_wkb", "suggest_srid",
+]  # fmt: skip
+
 
 _DRIVERS = {"geojson": "GeoJSON", "gpkg": "GPKG", "shapefile": "ESRI Shapefile",
             "flatgeobuf": "FlatGeobuf", "csv": None}  # fmt: skip
@@ -55,69 +73,6 @@ _GEOJSON_TYPE = re.compile(
 )
 _GEOJSON_CRS = re.compile(r'"crs"\s*:\s*\{[^{}]*"properties"\s*:\s*\{([^{}]*)\}')
 _WGS84 = re.compile(r"CRS84|(^|:)4326$|WGS ?84", re.IGNORECASE)
-
-
-class SourceError(ValueError):
-    """A file we will not or cannot read; str(exc) is shown to the user."""
-
-
-@dataclass(frozen=True)
-class Source:
-    format: str  # one of FORMATS
-    path: Path  # what GDAL opens (the .shp, the .gpkg, ...) or the CSV file
-    driver: str | None  # the GDAL driver expected; None for CSV
-    encoding_known: bool  # False for a shapefile without .cpg and for CSV not in UTF-8
-
-
-@dataclass(frozen=True)
-class FieldInfo:
-    name: str
-    type: str  # "string" | "integer" | "number" | "date" | "datetime" | "boolean"
-    samples: tuple[str, ...]  # up to 5 distinct non-empty values, as text
-
-
-@dataclass(frozen=True)
-class LayerInfo:
-    name: str
-    geometry_type: str | None  # "Point", "MultiPolygon", "Unknown", ...; 2D names
-    count: int
-    srid: int | None  # the EPSG code when the file's CRS is identified
-    crs_text: str | None  # what the file says, short, for display
-    extent: tuple[float, float, float, float] | None  # in the file's own coordinates
-    fields: tuple[FieldInfo, ...]
-
-
-@dataclass(frozen=True)
-class CsvInfo:
-    delimiter: str
-    decimal_comma: bool
-    columns: tuple[str, ...]
-    lon_column: str | None
-    lat_column: str | None
-    wkt_column: str | None
-
-
-@dataclass(frozen=True)
-class Inspection:
-    format: str
-    layers: tuple[LayerInfo, ...]
-    encoding: str | None  # the encoding used to read the samples
-    encoding_known: bool
-    csv: CsvInfo | None
-
-
-@dataclass
-class Batch:
-    rows: list[int]  # 1-based feature (CSV: data record) numbers
-    wkb: list[bytes | None]  # ISO WKB; None when missing, empty or refused (see __problem__)
-    attrs: list[dict[str, str | None]]  # every field as text; None for null
-
-
-@dataclass(frozen=True)
-class CsvGeometry:
-    lon: str | None = None
-    lat: str | None = None
-    wkt: str | None = None
 
 
 # --- Opening an upload -----------------------------------------------------------------
@@ -146,7 +101,6 @@ def open_upload(path: Path, workdir: Path) -> Source:
 
 def sniff(path: Path) -> str:
     """The format of a file from its first bytes: "zip" or one of FORMATS but "shapefile"."""
-    from cities.gis_io import csv_source  # it builds on this module's types
 
     with path.open("rb") as fh:
         head = fh.read(_HEAD)
@@ -369,7 +323,6 @@ def _extract(
 def inspect(source: Source, *, encoding: str | None = None, sample_rows: int = 200) -> Inspection:
     """What the file holds: its layers, their fields with samples, CRS and extent."""
     if source.format == "csv":
-        from cities.gis_io import csv_source
 
         return csv_source.inspect_csv(source, encoding=encoding, sample_rows=sample_rows)
     chosen = _dbf_encoding(source, encoding)
@@ -524,7 +477,6 @@ def read_batches(
     none), and `delimiter` / `decimal_comma` None are detected again.
     """
     if source.format == "csv":
-        from cities.gis_io import csv_source
 
         yield from csv_source.read_csv_batches(
             source, encoding=encoding, batch_size=batch_size, csv_geometry=csv_geometry,
@@ -595,94 +547,6 @@ def text_values(column: pa.Array | pa.ChunkedArray, *, lenient: bool = False) ->
         return pc.cast(column, pa.string()).to_pylist()
     except (pa.ArrowNotImplementedError, pa.ArrowInvalid):  # lists, structs: rare
         return [None if v is None else str(v) for v in column.to_pylist()]
-
-
-# --- Geometry screening ----------------------------------------------------------------
-
-# Any NaN or infinite double has all exponent bits set: bytes [f0-ff][7f|ff] little
-# endian, the reverse big endian. No match means no such double; a match is checked.
-_NON_FINITE = re.compile(rb"[\xf0-\xff][\x7f\xff]|[\x7f\xff][\xf0-\xff]")
-
-
-class _Refused(Exception):
-    pass
-
-
-def screen_wkb(wkb: bytes | None) -> tuple[bytes | None, str | None]:
-    """The geometry to hand on (None when missing or empty) and the problem, if any.
-
-    Problems: too_many_vertices, nested_collection, nan_coordinates. WKB this cannot walk
-    (GDAL never writes such) is dropped without a problem, so it is reported as missing. Most
-    geometries are let through on cheap tests; only the suspicious ones are walked.
-    """
-    if not wkb:
-        return None, None
-    limit = settings.IMPORT_MAX_VERTICES
-    try:
-        kind = _header(wkb, 0)[0]
-        small = len(wkb) > 9 and (len(wkb) - 5) // 16 <= limit
-        if kind != 7 and small and not _NON_FINITE.search(wkb):
-            return wkb, None
-        _end, vertices = _walk(wkb, 0, in_collection=False)
-    except _Refused as problem:
-        return None, str(problem)
-    except (struct.error, ValueError, IndexError):
-        return None, None
-    if vertices > limit:
-        return None, "too_many_vertices"
-    return (wkb if vertices else None), None
-
-
-def _header(wkb: bytes, pos: int) -> tuple[int, int, str, int]:
-    """(base type, dimensions, struct byte order, position after the header)."""
-    if wkb[pos] not in (0, 1):
-        raise ValueError("not WKB")
-    order = ">" if wkb[pos] == 0 else "<"
-    (code,) = struct.unpack_from(f"{order}I", wkb, pos + 1)
-    pos += 5
-    if code & 0x20000000:  # EWKB with an SRID
-        pos += 4
-    z, m = bool(code & 0x80000000), bool(code & 0x40000000)
-    code &= 0x0FFFFFFF
-    z, m = z or code // 1000 in (1, 3), m or code // 1000 in (2, 3)
-    return code % 1000, 2 + z + m, order, pos
-
-
-def _coordinates(wkb: bytes, pos: int, count: int, dims: int, order: str) -> int:
-    values = np.frombuffer(wkb, dtype=f"{order}f8", count=count * dims, offset=pos)
-    if not np.isfinite(values).all():
-        raise _Refused("nan_coordinates")
-    return pos + 8 * count * dims
-
-
-def _walk(wkb: bytes, pos: int, *, in_collection: bool) -> tuple[int, int]:
-    """(position after the geometry at `pos`, its number of vertices)."""
-    kind, dims, order, pos = _header(wkb, pos)
-    if kind == 1:
-        values = np.frombuffer(wkb, dtype=f"{order}f8", count=dims, offset=pos)
-        if np.isnan(values).all():  # how WKB writes POINT EMPTY
-            return pos + 8 * dims, 0
-        return _coordinates(wkb, pos, 1, dims, order), 1
-    (count,) = struct.unpack_from(f"{order}I", wkb, pos)
-    pos += 4
-    if kind in (2, 8):  # LineString, CircularString
-        return _coordinates(wkb, pos, count, dims, order), count
-    if kind in (3, 17):  # Polygon, Triangle: rings of points
-        vertices = 0
-        for _ring in range(count):
-            (points,) = struct.unpack_from(f"{order}I", wkb, pos)
-            pos = _coordinates(wkb, pos + 4, points, dims, order)
-            vertices += points
-        return pos, vertices
-    if kind not in (4, 5, 6, 7, 9, 10, 11, 12, 15, 16):
-        raise ValueError(f"WKB type {kind}")
-    if kind == 7 and in_collection:
-        raise _Refused("nested_collection")
-    vertices = 0
-    for _part in range(count):
-        pos, part = _walk(wkb, pos, in_collection=in_collection or kind == 7)
-        vertices += part
-    return pos, vertices
 
 
 # --- GDAL ------------------------------------------------------------------------------

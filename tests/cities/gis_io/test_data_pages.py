@@ -218,6 +218,10 @@ def test_a_new_city_appears_with_its_map_and_says_what_it_lacks(client, signed_i
         assert words in page
     assert "/staff/data/imports/new/?target=sites&amp;city=newtown" in page
     assert client.get("/api/v1/cities/newtown/").status_code == 200
+    # The directory, the API and the exports take the new city like any other.
+    assert client.get("/makers/?city=newtown").status_code == 200
+    assert client.get("/api/v1/sites/?city=newtown").json()["features"] == []
+    assert client.get("/export/sites.geojson?city=newtown").status_code == 200
 
 
 def test_the_city_page_links_every_layer_as_a_download(client, demo):
