@@ -124,7 +124,8 @@ def test_a_data_manager_adds_a_city_imports_its_sites_fixes_the_report_and_downl
     outline, districts, sites, rows = files(tmp_path)
     tag = uuid.uuid4().hex[:6]
     name, slug = f"Newtown {tag}", f"newtown-{tag}"
-    sign_in(page, site, "dana", "/staff/data/")
+    sign_in(page, site, "dana", "/dashboard/")
+    page.get_by_role("link", name="Open the data area").click()
     page.get_by_role("link", name="Add a city").click()
     page.get_by_label("Name", exact=True).fill(name)
     page.get_by_label("Identifier").fill(slug)
