@@ -323,7 +323,6 @@ def _extract(
 def inspect(source: Source, *, encoding: str | None = None, sample_rows: int = 200) -> Inspection:
     """What the file holds: its layers, their fields with samples, CRS and extent."""
     if source.format == "csv":
-
         return csv_source.inspect_csv(source, encoding=encoding, sample_rows=sample_rows)
     chosen = _dbf_encoding(source, encoding)
     options = _open_options(chosen)
@@ -477,7 +476,6 @@ def read_batches(
     none), and `delimiter` / `decimal_comma` None are detected again.
     """
     if source.format == "csv":
-
         yield from csv_source.read_csv_batches(
             source, encoding=encoding, batch_size=batch_size, csv_geometry=csv_geometry,
             decimal_comma=decimal_comma, delimiter=delimiter,
