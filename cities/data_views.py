@@ -1,7 +1,6 @@
 """The staff data area (/staff/data/), the public dataset pages (/data/<slug>/) and exports."""
 
 import csv
-import io
 
 from django.contrib import messages
 from django.db import connection
@@ -16,13 +15,14 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cities.data_forms import CityForm, CommitForm, MappingForm, UploadForm, ValueMappingForm
 from cities.datasets import DatasetInUse, dataset_delete, dataset_usage
 from cities.gis_io import steps
-from cities.gis_io.exports import FORMATS, export_chunks, export_filename
+from cities.gis_io.exports import FORMATS, export_chunks, export_filename, export_rate_limited
 from cities.gis_io.targets import TARGETS
 from cities.layers import LayerFilterError, get_layer, parse_filters
 from cities.models import (
@@ -255,17 +255,39 @@ def import_status(request: HttpRequest, pk: int) -> JsonResponse:
     )
 
 
+class _Line:
+    """csv.writer's file: hands back each line it is given."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+def _cell(value) -> str:
+    """A spreadsheet must not run a file's text as a formula (=, +, -, @ first)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 @require_GET
 @data_manager
 def import_report_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    """The whole report, streamed: a file with a million bad rows has a million lines."""
     imp = _import(pk)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["row", "field", "value", "message", "severity"])
-    for issue in ImportIssue.objects.filter(upload=imp).order_by("row", "id").iterator():
-        writer.writerow([issue.row or "", issue.field, issue.value, issue.message, issue.severity])
-    response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="import-{imp.pk}-report.csv"'
+    writer = csv.writer(_Line())
+    issues = ImportIssue.objects.filter(upload=imp).order_by("row", "id")
+
+    def lines():
+        yield "\ufeff" + writer.writerow(["row", "field", "value", "message", "severity"])
+        for issue in issues.values_list("row", "field", "value", "message", "severity").iterator(
+            chunk_size=5000
+        ):
+            row, field, value, message, severity = issue
+            yield writer.writerow([row or "", field, _cell(value), message, severity])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"import-{imp.pk}-report.csv"
+    )
     return response
 
 
@@ -351,12 +373,19 @@ def export(request: HttpRequest, layer: str, fmt: str) -> HttpResponse:
     geometry = request.GET.get("geometry", "wkt")
     if geometry not in ("wkt", "lonlat"):
         return JsonResponse({"detail": _("geometry must be wkt or lonlat.")}, status=400)
+    wait = export_rate_limited(request)
+    if wait:
+        response = JsonResponse(
+            {"detail": _("Too many downloads at once: try again in a minute.")}, status=429
+        )
+        response["Retry-After"] = str(wait)
+        return response
     chosen = FORMATS[fmt]
     response = StreamingHttpResponse(
         export_chunks(spec, filters, chosen, geometry=geometry), content_type=chosen.content_type
     )
-    response["Content-Disposition"] = (
-        f'attachment; filename="{export_filename(spec, filters, chosen)}"'
+    response["Content-Disposition"] = content_disposition_header(
+        True, export_filename(spec, filters, chosen)
     )
     response["Cache-Control"] = "no-store"
     return response

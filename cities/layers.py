@@ -12,6 +12,7 @@ its fields in order, then `geom` (EPSG:4326). Every consumer wraps that SQL
 the models.
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -122,6 +123,8 @@ def parse_filters(layer: Layer, query: QueryDict, *, city: City | None = None) -
             raise LayerFilterError(_("There is no dataset %(slug)r.") % {"slug": query["dataset"]})
         values["dataset"] = dataset
     if "part" in layer.filters and query.get("layer"):
+        if not re.fullmatch(r"[-a-z0-9_]{1,60}", query["layer"]):
+            raise LayerFilterError(_("layer must be a layer's identifier, e.g. stations."))
         values["part"] = query["layer"]
     filters = LayerFilters(**values)
     if "part" in layer.required and not filters.part:

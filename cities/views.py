@@ -262,7 +262,13 @@ def city_context_geojson(request: HttpRequest, slug: str, layer: str) -> HttpRes
 
 @require_GET
 def city_app_layer_geojson(request: HttpRequest, slug: str, layer: str) -> HttpResponse:
-    """A layer of the catalogue that another app registered (e.g. case studies), for one city."""
+    """A layer of the catalogue that another app registered (e.g. case studies), for one city.
+
+    Only the small point layers the map draws this way: sites come as tiles and whole
+    layers as files (/export/), never as one GeoJSON here."""
+    spec = get_layer(layer)
+    if spec is None or not spec.on_map or spec.slug in _OWN_MAP_LAYERS:
+        raise Http404("unknown layer")
     return _layer_response(request, _city(slug), layer)
 
 

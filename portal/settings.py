@@ -29,7 +29,9 @@ GDAL_SKIPPED_DRIVERS = (
 os.environ["GDAL_SKIP"] = " ".join(
     sorted({*os.environ.get("GDAL_SKIP", "").split(), *GDAL_SKIPPED_DRIVERS}),
 )
-# GDAL reads no configuration from files the user uploads, and never goes online.
+# GDAL must not go online on a file's behalf (a legacy GeoJSON "crs" link makes it fetch
+# the href): its HTTP goes to a closed local port, and fails at once.
+os.environ["GDAL_HTTP_PROXY"] = "127.0.0.1:9"
 os.environ["GDAL_HTTP_TIMEOUT"] = "1"
 os.environ["CPL_VSIL_CURL_ALLOWED_EXTENSIONS"] = ".portal-never-matches"
 
@@ -329,6 +331,8 @@ IMPORT_MAX_UPLOAD_MB = env_int("IMPORT_MAX_UPLOAD_MB", 200)
 IMPORT_MAX_ZIP_ENTRIES = env_int("IMPORT_MAX_ZIP_ENTRIES", 50)
 IMPORT_MAX_UNZIPPED_MB = env_int("IMPORT_MAX_UNZIPPED_MB", 1000)
 IMPORT_MAX_COMPRESSION_RATIO = env_int("IMPORT_MAX_COMPRESSION_RATIO", 100)
+# File exports each client may start a minute (they read whole layers).
+EXPORT_RATE_PER_MINUTE = env_int("EXPORT_RATE_PER_MINUTE", 10)
 # One feature may have at most this many vertices (a real district has a few thousand).
 IMPORT_MAX_VERTICES = env_int("IMPORT_MAX_VERTICES", 100_000)
 

@@ -11,7 +11,9 @@ FlatGeobuf.
 
 import json
 import os
+import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -226,8 +228,35 @@ def _gdal_geometry_type(kind: str) -> str:
     return {"Point": "Point", "MultiPolygon": "MultiPolygon"}.get(kind, "Unknown")
 
 
+def export_rate_limited(request) -> int:
+    """Seconds to wait when this client has started EXPORT_RATE_PER_MINUTE exports in the
+    current minute (0 when it may go on). Exports read whole layers: a few clients asking
+    for many at once would hold every web worker. Fails open when the cache is down."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    window = int(time.time() // 60)
+    key = f"exports:{request.META.get('REMOTE_ADDR', '')}:{window}"
+    try:
+        cache.add(key, 0, timeout=90)
+        started = cache.incr(key)
+    except Exception:
+        return 0
+    return 60 - int(time.time() % 60) if started > settings.EXPORT_RATE_PER_MINUTE else 0
+
+
+def _sweep_old_exports(hours: float = 2) -> None:
+    """Temporary folders left by an export whose process was killed while writing."""
+    root, limit = tempfile.gettempdir(), time.time() - hours * 3600
+    for name in os.listdir(root):
+        path = os.path.join(root, name)
+        if name.startswith("portal-export-") and os.path.getmtime(path) < limit:
+            shutil.rmtree(path, ignore_errors=True)
+
+
 def file_chunks(layer: Layer, filters: LayerFilters, fmt: Format) -> Iterator[bytes]:
     """The file written to a temporary folder, then sent in pieces and removed."""
+    _sweep_old_exports()
     folder = tempfile.mkdtemp(prefix="portal-export-")
     path = os.path.join(folder, f"export.{fmt.extension}")
     try:
@@ -236,9 +265,7 @@ def file_chunks(layer: Layer, filters: LayerFilters, fmt: Format) -> Iterator[by
             while chunk := fh.read(1024 * 1024):
                 yield chunk
     finally:
-        for name in os.listdir(folder):
-            os.unlink(os.path.join(folder, name))
-        os.rmdir(folder)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def export_chunks(

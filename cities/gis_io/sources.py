@@ -71,6 +71,7 @@ _GEOJSON_TYPE = re.compile(
     r'"type"\s*:\s*"(FeatureCollection|Feature|Point|MultiPoint|LineString|MultiLineString'
     r'|Polygon|MultiPolygon|GeometryCollection)"'
 )
+_GEOJSON_CRS_START = re.compile(r'"crs"\s*:\s*\{')
 _GEOJSON_CRS = re.compile(r'"crs"\s*:\s*\{[^{}]*"properties"\s*:\s*\{([^{}]*)\}')
 _WGS84 = re.compile(r"CRS84|(^|:)4326$|WGS ?84", re.IGNORECASE)
 
@@ -124,12 +125,32 @@ def sniff(path: Path) -> str:
             raise SourceError(_("VRT files are not accepted; nothing was imported."))
         raise SourceError(_refusal(_("XML files (GML, KML, ...) are not accepted.")))
     if text.startswith("{") and _GEOJSON_TYPE.search(text):
+        # A legacy "crs" of type "link" makes GDAL fetch its href: never let a file do that.
+        if _crs_is_a_link(text):
+            raise SourceError(
+                _(
+                    "A coordinate system given as a link is not accepted: name it instead, e.g. "
+                    '"EPSG:31370"; nothing was imported.'
+                )
+            )
         return "geojson"
     if text.startswith(("{", "[")):
         raise SourceError(_refusal(_("This JSON file is not GeoJSON.")))
     if text and csv_source.looks_like_csv(text):
         return "csv"
     raise SourceError(_refusal(_("This file is in a format we do not read.")))
+
+
+def _crs_is_a_link(text: str) -> bool:
+    """A legacy "crs" member of type "link" (its object holds an href) anywhere in the head."""
+    for start in _GEOJSON_CRS_START.finditer(text):
+        depth, end = 1, start.end()
+        while depth and end < len(text):  # to the brace that closes the crs object
+            depth += {"{": 1, "}": -1}.get(text[end], 0)
+            end += 1
+        if re.search(r'"href"\s*:|"type"\s*:\s*"link"', text[start.end() : end]):
+            return True
+    return False
 
 
 def _refusal(reason: str) -> str:

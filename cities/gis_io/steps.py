@@ -12,13 +12,14 @@ import json
 import logging
 import shutil
 import uuid
+from contextlib import suppress
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils.translation import gettext as _
 
 from cities.gis_io import sources
@@ -129,6 +130,17 @@ def import_busy(imp: Import) -> bool:
     return imp.job is not None and not imp.job.is_finished
 
 
+def _locked(imp: Import) -> Import:
+    """The import read again and locked for this transaction, refused while a step runs:
+    two quick clicks cannot start two steps (or two commits) of one import."""
+    imp = (
+        Import.objects.select_for_update(of=("self",)).select_related("job", "city").get(pk=imp.pk)
+    )
+    if import_busy(imp):
+        raise ImportRefused(_("A step of this import is still running."))
+    return imp
+
+
 # ---- Step 1: inspect ---------------------------------------------------------------------
 
 
@@ -204,12 +216,11 @@ def import_map(
     enqueue: bool = True,
 ) -> Import:
     """Record the user's choices and validate with them."""
-    if import_busy(imp):
-        raise ImportRefused(_("A step of this import is still running."))
-    if imp.stage in (Import.Stage.DONE, Import.Stage.FAILED):
-        raise ImportRefused(_("This import is finished; start a new one."))
-    reinspect = (layer != imp.layer) or (encoding != imp.encoding)
     with transaction.atomic():
+        imp = _locked(imp)
+        if imp.stage in (Import.Stage.DONE, Import.Stage.FAILED):
+            raise ImportRefused(_("This import is finished; start a new one."))
+        reinspect = (layer != imp.layer) or (encoding != imp.encoding)
         imp.layer, imp.encoding, imp.srid, imp.mapping = layer, encoding, srid, mapping
         imp.save(update_fields=["layer", "encoding", "srid", "mapping"])
         _start(imp, "import_inspect" if reinspect else "import_validate", enqueue=enqueue)
@@ -284,7 +295,8 @@ def _stage(imp: Import, source: sources.Source, progress: Progress) -> int:
 
 
 def _json(attrs: dict) -> str:
-    return json.dumps(attrs, ensure_ascii=False, default=str)
+    # PostgreSQL's jsonb holds no NUL character: a NUL in a file's text is dropped.
+    return json.dumps(attrs, ensure_ascii=False, default=str).replace("\\u0000", "")
 
 
 register_job_kind("import_validate", queue="imports")(
@@ -304,8 +316,12 @@ def import_request_commit(
     enqueue: bool = True,
 ) -> Import:
     """Check the import may be committed as asked, and start the commit."""
-    if import_busy(imp):
-        raise ImportRefused(_("A step of this import is still running."))
+    with transaction.atomic():
+        imp = _locked(imp)
+        return _request_commit(imp, mode, dataset, dataset_values, enqueue)
+
+
+def _request_commit(imp, mode, dataset, dataset_values, enqueue) -> Import:
     if imp.stage != Import.Stage.REVIEW:
         raise ImportRefused(_("Validate the import before committing it."))
     if imp.validated_mapping != _validated_with(imp):
@@ -324,12 +340,11 @@ def import_request_commit(
         raise ImportRefused(_("Choose the dataset to replace or update."))
     if mode == "upsert" and target.key and not imp.mapping.get("fields", {}).get(target.key):
         raise ImportRefused(_("Updating by identifier needs the identifier field mapped."))
-    with transaction.atomic():
-        imp.mode = mode
-        imp.dataset = dataset
-        imp.options = {**imp.options, "dataset": _serialisable(dataset_values or {})}
-        imp.save(update_fields=["mode", "dataset", "options"])
-        _start(imp, "import_commit", enqueue=enqueue)
+    imp.mode = mode
+    imp.dataset = dataset
+    imp.options = {**imp.options, "dataset": _serialisable(dataset_values or {})}
+    imp.save(update_fields=["mode", "dataset", "options"])
+    _start(imp, "import_commit", enqueue=enqueue)
     return imp
 
 
@@ -338,10 +353,11 @@ def _serialisable(values: dict) -> dict:
 
 
 def commit_import(imp: Import, progress: Progress) -> dict[str, Any]:
-    if imp.stage == Import.Stage.DONE:  # re-delivered after it committed: nothing to do
-        return imp.committed or {}
     progress(10, _("Writing %(n)s rows in one transaction") % {"n": imp.rows_total or 0})
     with transaction.atomic():
+        imp = Import.objects.select_for_update(of=("self",)).select_related("city").get(pk=imp.pk)
+        if imp.stage == Import.Stage.DONE:  # delivered again after it committed
+            return imp.committed or {}
         dataset = imp.dataset
         if imp.mode == "new":
             dataset = dataset_create(
@@ -352,9 +368,15 @@ def commit_import(imp: Import, progress: Progress) -> dict[str, Any]:
         # locked, so the cancel itself never waits for this transaction).
         if job_cancel_requested(imp.job_id):
             raise JobCancelled
+    # Committed: from here a cancel changes nothing, and the upkeep is best effort.
     StagedRow.objects.filter(upload=imp).delete()
-    progress(90, _("Refreshing statistics"))
-    tables_refresh_statistics(tables={TABLES[imp.target]}, vacuum=report.tables)
+    with suppress(JobCancelled):
+        progress(90, _("Refreshing statistics"))
+    try:
+        tables_refresh_statistics(tables={TABLES[imp.target]}, vacuum=report.tables)
+    except DatabaseError:  # e.g. interrupted by a late cancel: autovacuum will do it
+        logger.warning("statistics of %s not refreshed after import %s", imp.target, imp.pk)
+        connection.close()
     return report.as_dict()
 
 
@@ -387,9 +409,13 @@ def import_cancel(*, imp: Import) -> bool:
 
 def import_discard(*, imp: Import) -> None:
     """Forget an import that was not committed: its file, staged rows and report."""
+    if imp.stage == Import.Stage.DONE:
+        raise ImportRefused(_("A committed import stays, as the record of where data came from."))
     if import_busy(imp):
         import_cancel(imp=imp)
-    shutil.rmtree(upload_path(imp).parent, ignore_errors=True)
+    folder = upload_path(imp).parent.resolve()
+    if folder != _root().resolve() and folder.is_relative_to(_root().resolve()):
+        shutil.rmtree(folder, ignore_errors=True)
     imp.delete()
 
 

@@ -408,8 +408,11 @@ TARGETS: dict[str, Target] = {
 # Each is (expression, message): the expression turns {raw} (a text expression) into
 # the value or NULL; the message says why a non-empty value became NULL.
 
-_INT = r"'^\s*[+-]?[0-9]+([.,]0*)?\s*$'"
-_NUM = r"'^\s*[+-]?([0-9]+([.,][0-9]*)?|[.,][0-9]+)([eE][+-]?[0-9]+)?\s*$'"
+# Digits are bounded, so that every text the patterns accept also casts (1e999 would not).
+_INT = r"'^\s*[+-]?[0-9]{{1,15}}([.,]0*)?\s*$'"
+_NUM = (
+    r"'^\s*[+-]?([0-9]{{1,30}}([.,][0-9]{{0,30}})?|[.,][0-9]{{1,30}})([eE][+-]?[0-9]{{1,2}})?\s*$'"
+)
 _NACE = r"'^\s*[Cc]?\s*([0-9]{{2}})(\.[0-9]+)*\s*$'"
 
 CONVERSIONS: dict[str, tuple[str, Promise]] = {

@@ -154,7 +154,7 @@ def test_the_report_downloads_as_csv(signed_in, importville, tmp_path):
         upload(samples.sites_gpkg(tmp_path / "s.gpkg", n=4, bad_row=2), "sites", importville)
     )
     response = signed_in.get(f"/staff/data/imports/{imp.pk}/report.csv")
-    lines = response.content.decode("utf-8-sig").splitlines()
+    lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
     assert lines[0] == "row,field,value,message,severity"
     assert lines[1].startswith("2,geometry,,The geometry has coordinates that are not numbers")
 
@@ -280,3 +280,47 @@ def test_a_demo_dataset_lists_no_imports(client, demo):
     dataset = Dataset.objects.get(slug="demo-sites")
     page = client.get(f"/data/{dataset.slug}/")
     assert page.status_code == 200 and "Synthetic data" in page.content.decode()
+
+
+def test_whole_layers_are_not_served_as_one_map_geojson(client, demo):
+    # Sites come as tiles, whole layers as files; only the small app layers come here.
+    assert client.get("/cities/brussels/layers/sites.geojson").status_code == 404
+    assert client.get("/cities/brussels/layers/context.geojson").status_code == 404
+    assert client.get("/cities/brussels/layers/case-studies.geojson").status_code == 200
+
+
+def test_a_geojson_whose_crs_is_a_link_is_refused_before_gdal_opens_it(importville, tmp_path):
+    path = tmp_path / "link.geojson"
+    path.write_text(
+        '{"type": "FeatureCollection", "crs": {"type": "link", "properties": '
+        '{"href": "http://169.254.169.254/latest/meta-data/", "type": "proj4"}}, "features": []}'
+    )
+    imp = upload(path, "sites", importville)
+    assert imp.stage == Import.Stage.FAILED and "given as a link" in imp.job.message
+
+
+def test_exports_are_rate_limited_per_client(client, db, settings):
+    settings.EXPORT_RATE_PER_MINUTE = 2
+    for _attempt in range(2):
+        assert client.get("/export/case-studies.csv").status_code == 200
+    response = client.get("/export/case-studies.csv")
+    assert response.status_code == 429 and 0 < int(response["Retry-After"]) <= 60
+
+
+def test_a_committed_import_is_kept_and_a_second_commit_is_refused(
+    signed_in, importville, tmp_path
+):
+    imp = commit(
+        validate(upload(samples.sites_gpkg(tmp_path / "s.gpkg", n=3), "sites", importville))
+    )
+    with pytest.raises(steps.ImportRefused):
+        steps.import_request_commit(
+            imp=imp, mode="new", dataset_values={"name": "x"}, enqueue=False
+        )
+    response = signed_in.post(f"/staff/data/imports/{imp.pk}/", {"action": "discard"})
+    assert response.status_code == 409 and Import.objects.filter(pk=imp.pk).exists()
+
+
+def test_a_bad_layer_name_in_an_export_is_a_400(client, db):
+    response = client.get('/export/context.csv?layer=a%0Ab";filename=evil.html')
+    assert response.status_code == 400
