@@ -104,12 +104,18 @@ def _event(workspace: Workspace, action: str, actor, *, reason: str = "", change
         workspace=workspace, action=action, actor=actor, reason=reason, change=change
     )
     if action in NOTIFIED_ACTIONS:
-        from stakeholders.tasks import notify_event  # tasks import this module
+        from portal.celery import app
 
-        # robust: a broker outage must not fail the decision; the sweep sends it later.
-        transaction.on_commit(lambda: notify_event.delay(event.pk), robust=True)
+        # The task (stakeholders/tasks.py) is sent by name: it calls this module, so this
+        # module does not import it back. robust: a broker outage must not fail the
+        # decision; the sweep sends it later.
+        transaction.on_commit(
+            lambda: app.send_task(NOTIFY_EVENT_TASK, args=[event.pk]), robust=True
+        )
     return event
 
+
+NOTIFY_EVENT_TASK = "stakeholders.tasks.notify_event"
 
 # The owner hears of these by email; the rest are their own doing.
 NOTIFIED_ACTIONS = {
