@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.gis.geos import GEOSGeometry
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -22,6 +23,7 @@ from cities.models import (
     City,
     ContextLayer,
     Dataset,
+    District,
     Import,
     Indicator,
     MaterialFlow,
@@ -145,7 +147,7 @@ def _write_sites(imp: Import, dataset: Dataset, mode: str, report: CommitReport)
             + ", ".join(f"cities_site.{c}" for c in columns)
             + ") IS DISTINCT FROM ("
             + ", ".join(f"EXCLUDED.{c}" for c in columns)
-            + ")"
+            + ") AND cities_site.city_id = EXCLUDED.city_id"  # another city's site stays
         )
         report.created, report.updated = _write(
             f"{insert} 16 FROM ({sql}) AS c ORDER BY row{upsert}", params
@@ -230,20 +232,19 @@ def _write_districts(imp: Import, dataset: Dataset, mode: str, report: CommitRep
     sql, params = _base(imp, dataset)
     slug_of_name = CONVERSIONS["slug"][0].format(raw="name", max_length=80, labels="")
     if mode == "replace":
+        # Deleting districts deletes every statistic and flow that refers to them.
+        districts = District.objects.filter(city=imp.city, dataset=dataset)
         used = (
-            Indicator.objects.filter(district__city=imp.city, district__dataset=dataset)
-            .exclude(dataset=dataset)
-            .count()
-            + MaterialFlow.objects.filter(city=imp.city)
-            .exclude(dataset=dataset)
-            .filter(origin_district__dataset=dataset)
-            .count()
+            Indicator.objects.filter(district__in=districts).count()
+            + MaterialFlow.objects.filter(
+                Q(origin_district__in=districts) | Q(destination_district__in=districts)
+            ).count()
         )
         if used:
             raise CommitRefused(
                 _(
-                    "%(n)s statistics or flows of other datasets refer to these districts: "
-                    "replacing them would delete those too. Update by identifier instead."
+                    "%(n)s statistics or flows refer to these districts: replacing them "
+                    "would delete those too. Update them by identifier instead."
                 )
                 % {"n": used}
             )

@@ -220,17 +220,32 @@ def _field_checks(imp: Import, target: Target) -> None:
                 f" WHERE raw_{field.name} IS NULL",
                 {**rows.params, "field": field.name, "message": _("Required, but empty.")},
             )
-    if target.key and (target.key in imp.mapping.get("fields", {})):
+    key = _key_expression(imp, target)
+    if key:
         _issues(
-            f"SELECT row, %(field)s, left({target.key}, 200), %(message)s, 'error', ''"
-            f" FROM (SELECT row, {target.key}, count(*) OVER (PARTITION BY {target.key}) AS n"
-            f"       FROM ({rows.sql}) AS c WHERE {target.key} IS NOT NULL) AS d WHERE n > 1",
+            f"SELECT row, %(field)s, left(key, 200), %(message)s, 'error', ''"
+            f" FROM (SELECT row, {key} AS key, count(*) OVER (PARTITION BY {key}) AS n"
+            f"       FROM ({rows.sql}) AS c WHERE {key} IS NOT NULL) AS d WHERE n > 1",
             {
                 **rows.params,
                 "field": target.key,
                 "message": _("This identifier appears more than once in the file."),
             },
         )
+
+
+def _key_expression(imp: Import, target: Target) -> str | None:
+    """What identifies a row within the file, when the file (or a fixed value) gives one."""
+    if target.slug == "districts":  # an identifier, or one made from the name
+        return (
+            "COALESCE(slug, "
+            + CONVERSIONS["slug"][0].format(raw="name", max_length=80, labels="")
+            + ")"
+        )
+    given = imp.mapping.get("fields", {}).get(target.key) or imp.mapping.get("fixed", {}).get(
+        target.key
+    )
+    return target.key if target.key and given else None
 
 
 @transaction.atomic

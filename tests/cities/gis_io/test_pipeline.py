@@ -27,7 +27,7 @@ from cities.models import (
 )
 from tests.cities.gis_io import samples
 from tests.cities.gis_io.pipeline import DATASET, commit, report, upload, validate
-from tests.factories import DistrictFactory
+from tests.factories import DatasetFactory, DistrictFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -442,19 +442,35 @@ def test_a_cancelled_validation_leaves_no_staged_rows(importville, tmp_path):
     assert not imp.issues.exists()
 
 
+def test_districts_that_would_share_an_identifier_are_reported(importville, tmp_path):
+    path = samples.metres_without_crs_geojson(tmp_path / "d.geojson")
+    imp = validate(upload(path, "districts", importville), srid=31370, fixed={"name": "Same"})
+    assert {(r, m) for r, _f, _v, m in report(imp)} == {
+        (row, "This identifier appears more than once in the file.") for row in (1, 2, 3)
+    }
+
+
 def test_a_refused_commit_writes_nothing_and_says_why(importville, tmp_path):
-    imp = validate(
-        upload(
-            samples.metres_without_crs_geojson(tmp_path / "d.geojson"), "districts", importville
-        ),
-        srid=31370,
-        fixed={"name": "Same"},
+    dataset = DatasetFactory()
+    north = DistrictFactory(city=importville, slug="north", name="North", dataset=dataset)
+    Indicator.objects.create(
+        city=importville,
+        district=north,
+        key="manufacturing_jobs",
+        year=2020,
+        value=5,
+        unit="jobs",
+        dataset=dataset,
     )
-    # Three districts named alike would share one identifier: the database refuses.
-    with pytest.raises(Exception, match="district_slug_unique_in_city"):
-        commit(imp)
-    assert not District.objects.filter(city=importville).exists()
-    assert not Dataset.objects.filter(name="Test import").exists()
+    path = samples.metres_without_crs_geojson(tmp_path / "d.geojson")
+    imp = validate(upload(path, "districts", importville), srid=31370, fields={"name": "n"})
+    imp = commit(imp, "replace", dataset)
+    assert imp.stage == Import.Stage.REVIEW and imp.job.status == "failed"
+    assert "refer to these districts" in imp.job.message
+    assert list(District.objects.filter(city=importville).values_list("slug", flat=True)) == [
+        "north"
+    ]
+    assert Indicator.objects.filter(district=north).exists()
 
 
 def test_validation_is_idempotent(importville, tmp_path):
