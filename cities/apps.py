@@ -7,5 +7,7 @@ class CitiesConfig(AppConfig):
     verbose_name = _("Cities and maps")
 
     def ready(self) -> None:
-        # Job kinds register themselves on import; the web process enqueues them too.
-        from cities import analyses, catalogue  # noqa: F401
+        # Job kinds register themselves on import: a worker process must import every
+        # module that declares one (the web process enqueues them too).
+        from cities import analyses, catalogue, datasets  # noqa: F401
+        from cities.gis_io import steps  # noqa: F401

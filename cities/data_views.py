@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cities.data_forms import CityForm, CommitForm, MappingForm, UploadForm, ValueMappingForm
-from cities.datasets import DatasetInUse, dataset_delete, dataset_usage
+from cities.datasets import DatasetInUse, dataset_delete_request, dataset_usage
 from cities.gis_io import steps
 from cities.gis_io.exports import FORMATS, export_chunks, export_filename, export_rate_limited
 from cities.gis_io.targets import TARGETS
@@ -33,6 +33,7 @@ from cities.models import (
     Import,
     ImportIssue,
     Indicator,
+    Job,
     LandZone,
     MaterialCategory,
     Sector,
@@ -49,11 +50,13 @@ REPORT_ROWS_SHOWN = 200
 def data_home(request: HttpRequest) -> HttpResponse:
     datasets = Dataset.objects.order_by("name").select_related("imported_by")
     imports = Import.objects.select_related("city", "job", "created_by", "dataset")[:20]
-    cities = City.objects.order_by("name").only("pk", "slug", "name")
+    deletions = Job.objects.filter(
+        kind="dataset_delete", status__in=[Job.Status.QUEUED, Job.Status.RUNNING]
+    )
     return render(
         request,
         "cities/data/home.html",
-        {"datasets": datasets, "imports": imports, "cities": cities, "targets": TARGETS},
+        {"datasets": datasets, "imports": imports, "deletions": deletions},
     )
 
 
@@ -340,14 +343,22 @@ def dataset_delete_view(request: HttpRequest, slug: str) -> HttpResponse:
     status = 200
     if request.method == "POST":
         try:
-            dataset_delete(dataset=dataset, expected=usage.total)
+            job = dataset_delete_request(dataset=dataset, expected=usage.total, user=request.user)
         except DatasetInUse as exc:
             messages.error(request, str(exc))
             status = 409
         else:
-            messages.success(
-                request, _("The dataset %(name)s and its rows are gone.") % {"name": dataset.name}
-            )
+            if job is None:
+                messages.success(
+                    request,
+                    _("The dataset %(name)s and its rows are gone.") % {"name": dataset.name},
+                )
+            else:
+                messages.info(
+                    request,
+                    _("The dataset %(name)s is being deleted in the background, all at once.")
+                    % {"name": dataset.name},
+                )
             return HttpResponseRedirect(reverse("data:home"))
     return render(
         request,

@@ -12,8 +12,18 @@ from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from cities.generation import sites_thin
+from cities.jobs import job_enqueue, job_fail, register_job_kind
 from cities.maintenance import tables_refresh_statistics
-from cities.models import City, ContextFeature, Dataset, District, Indicator, MaterialFlow, Site
+from cities.models import (
+    City,
+    ContextFeature,
+    Dataset,
+    District,
+    Indicator,
+    Job,
+    MaterialFlow,
+    Site,
+)
 from cities.tile_versions import bump_layer_version
 
 # Rows a deletion takes with it, by the name the pages use.
@@ -121,3 +131,38 @@ def dataset_delete(*, dataset: Dataset, expected: int | None = None) -> Usage:
     }
     tables_refresh_statistics(tables=set(), vacuum=tables)
     return usage
+
+
+# Above this many rows a deletion runs as a job (it may take minutes with its VACUUM).
+INLINE_LIMIT = 50_000
+
+
+def dataset_delete_request(*, dataset: Dataset, expected: int, user=None) -> Job | None:
+    """Delete now when small, or start a job; refuses at once when the dataset is in use."""
+    usage = dataset_usage(dataset)
+    if usage.blockers:
+        raise DatasetInUse(" ".join(usage.blockers))
+    if usage.total != expected:
+        raise DatasetInUse(_("The dataset changed since you looked at it: look again."))
+    if usage.total <= INLINE_LIMIT:
+        dataset_delete(dataset=dataset, expected=expected)
+        return None
+    return job_enqueue(
+        kind="dataset_delete",
+        params={"dataset": dataset.pk, "name": dataset.name, "expected": expected},
+        requested_by=user,
+    )
+
+
+@register_job_kind("dataset_delete", queue="imports")
+def _delete_job(job: Job, progress) -> dict:
+    dataset = Dataset.objects.filter(pk=job.params["dataset"]).first()
+    if dataset is None:  # delivered again after it was deleted
+        return {"deleted": 0}
+    progress(10, _("Deleting %(n)s rows in one transaction") % {"n": job.params["expected"]})
+    try:
+        usage = dataset_delete(dataset=dataset, expected=job.params["expected"])
+    except DatasetInUse as exc:
+        job_fail(job_id=job.pk, message=str(exc))
+        return {"error": str(exc)}
+    return {"deleted": usage.total}

@@ -125,3 +125,20 @@ def test_a_job_nobody_picked_up_within_a_day_is_failed_with_a_reason(city):
 def test_a_job_kind_must_name_a_queue_a_worker_listens_on():
     with pytest.raises(ValueError, match="not one of"):
         register_job_kind("nowhere", queue="no-such-queue")
+
+
+def test_a_fresh_process_knows_every_job_kind():
+    """A Celery worker is a process of its own: it must find the kinds without the web's
+    modules (the import steps register theirs when cities is ready)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import django; django.setup(); from cities.jobs import _KINDS; "
+        "print(','.join(sorted(_KINDS)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    kinds = set(done.stdout.strip().split(","))
+    assert {"city_areas", "import_inspect", "import_validate", "import_commit"} <= kinds

@@ -324,3 +324,28 @@ def test_a_committed_import_is_kept_and_a_second_commit_is_refused(
 def test_a_bad_layer_name_in_an_export_is_a_400(client, db):
     response = client.get('/export/context.csv?layer=a%0Ab";filename=evil.html')
     assert response.status_code == 400
+
+
+def test_a_large_dataset_is_deleted_by_a_job(
+    signed_in, importville, tmp_path, monkeypatch, django_capture_on_commit_callbacks
+):
+    from cities import datasets
+    from cities.jobs import job_execute
+    from cities.models import Job
+
+    monkeypatch.setattr(datasets, "INLINE_LIMIT", 2)
+    imp = commit(
+        validate(upload(samples.sites_gpkg(tmp_path / "s.gpkg", n=5), "sites", importville))
+    )
+    slug = imp.dataset.slug
+    with django_capture_on_commit_callbacks(execute=False):
+        response = signed_in.post(f"/staff/data/datasets/{slug}/delete/")
+    assert response.status_code == 302
+    page = signed_in.get("/staff/data/").content.decode()
+    assert "Being deleted" in page and "being deleted in the background" in page
+    job = Job.objects.get(kind="dataset_delete")
+    assert Dataset.objects.filter(slug=slug).exists()  # nothing gone before the job runs
+    job = job_execute(job_id=job.pk)
+    assert job.status == "succeeded" and job.result == {"deleted": 5}
+    assert not Dataset.objects.filter(slug=slug).exists()
+    assert job_execute(job_id=job.pk) is None  # delivered again: nothing to do
