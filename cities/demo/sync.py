@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.contrib.gis.geos import GEOSGeometry
+from django.db.models import Model
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
@@ -40,7 +41,7 @@ def sync(model, lookup: dict, values: dict, report: LoadReport):
         obj = model.objects.create(**lookup, **values)
         report.add("created")
         return obj
-    changed = [name for name, value in values.items() if not _same(getattr(obj, name), value)]
+    changed = [name for name, value in values.items() if _differs(obj, name, value)]
     if changed:
         for name in changed:
             setattr(obj, name, values[name])
@@ -49,6 +50,13 @@ def sync(model, lookup: dict, values: dict, report: LoadReport):
     else:
         report.add("unchanged")
     return obj
+
+
+def _differs(obj, name: str, wanted) -> bool:
+    if isinstance(wanted, Model):
+        # Compare the key: reading the related object would cost a query a row.
+        return getattr(obj, obj._meta.get_field(name).attname) != wanted.pk
+    return not _same(getattr(obj, name), wanted)
 
 
 def _same(current, wanted) -> bool:
