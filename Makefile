@@ -13,11 +13,12 @@ MANAGE := $(BIN)/python manage.py
 export DJANGO_DEBUG ?= 1
 export PYTHONUNBUFFERED := 1
 
-.PHONY: help run test provision provision-browser venv prepare lint format messages clean
+.PHONY: help run test test-long provision provision-browser venv prepare lint format messages clean
 
 help:
 	@echo "make run    provision, migrate, load demo data, serve on http://127.0.0.1:8000 with a worker"
 	@echo "make test   provision, lint, check migrations, run the whole test suite (browser tests too)"
+	@echo "make test-long  the long fault runs (a worker killed mid-commit, ...), minutes each"
 	@echo "make format apply ruff's formatting and safe fixes"
 	@echo "make messages  refresh the translation catalogues (locale/)"
 
@@ -55,6 +56,9 @@ test: provision-browser venv
 	$(BIN)/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run -v1
 	$(BIN)/pytest $(if $(CI),--create-db,--reuse-db) $(PYTEST_ARGS)
+
+test-long: provision venv
+	$(BIN)/pytest -m long -n 0 $(if $(CI),--create-db,--reuse-db) $(PYTEST_ARGS)
 
 lint:
 	$(BIN)/ruff check .
