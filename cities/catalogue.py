@@ -7,9 +7,7 @@ from cities.tiles import districts_tile, sites_tile, zones_tile
 
 
 def _sites(filters: LayerFilters) -> tuple[str, dict]:
-    where = Where()
-    if filters.city is not None:
-        where.add("s.city_id = %(city)s", city=filters.city.pk)
+    where = Where().common(filters, city="s.city_id", dataset="s.dataset_id", geom="s.geom")
     if filters.sectors:
         where.add("s.sector_id = ANY(%(sectors)s)", sectors=list(filters.sectors))
     if filters.year is not None:
@@ -18,9 +16,6 @@ def _sites(filters: LayerFilters) -> tuple[str, dict]:
             " AND (s.year_closed IS NULL OR s.year_closed > %(year)s)",
             year=filters.year,
         )
-    if filters.dataset is not None:
-        where.add("s.dataset_id = %(dataset)s", dataset=filters.dataset.pk)
-    where.bbox("s.geom", filters.bbox)
     sql = f"""
         SELECT s.id, s.external_id, s.name, c.slug AS city, s.sector_id AS sector,
                sec.name AS sector_name, s.employees, s.floor_area_m2, s.year_opened,
@@ -62,14 +57,9 @@ SITES = register_layer(
 
 
 def _zones(filters: LayerFilters) -> tuple[str, dict]:
-    where = Where()
-    if filters.city is not None:
-        where.add("l.city_id = %(city)s", city=filters.city.pk)
+    where = Where().common(filters, city="l.city_id", dataset="l.dataset_id", geom="l.geom")
     if filters.year is not None:
         where.add("l.reference_year = %(year)s", year=filters.year)
-    if filters.dataset is not None:
-        where.add("l.dataset_id = %(dataset)s", dataset=filters.dataset.pk)
-    where.bbox("l.geom", filters.bbox)
     sql = f"""
         SELECT l.id, l.external_id, l.name, ci.slug AS city, c.code AS category,
                c.name AS category_name, l.protection, l.reference_year AS year,
@@ -110,12 +100,7 @@ ZONES = register_layer(
 
 
 def _districts(filters: LayerFilters) -> tuple[str, dict]:
-    where = Where()
-    if filters.city is not None:
-        where.add("d.city_id = %(city)s", city=filters.city.pk)
-    if filters.dataset is not None:
-        where.add("d.dataset_id = %(dataset)s", dataset=filters.dataset.pk)
-    where.bbox("d.geom", filters.bbox)
+    where = Where().common(filters, city="d.city_id", dataset="d.dataset_id", geom="d.geom")
     where.params["year"] = filters.year
     # Each district's all-sector figures of one year: the asked one, or its latest.
     sql = f"""
@@ -168,14 +153,9 @@ DISTRICTS = register_layer(
 
 
 def _context(filters: LayerFilters) -> tuple[str, dict]:
-    where = Where()
-    if filters.city is not None:
-        where.add("l.city_id = %(city)s", city=filters.city.pk)
+    where = Where().common(filters, city="l.city_id", dataset="l.dataset_id", geom="f.geom")
     if filters.part:
         where.add("l.slug = %(part)s", part=filters.part)
-    if filters.dataset is not None:
-        where.add("l.dataset_id = %(dataset)s", dataset=filters.dataset.pk)
-    where.bbox("f.geom", filters.bbox)
     sql = f"""
         SELECT f.id, f.external_id, f.name, c.slug AS city, l.slug AS layer, f.properties,
                d.slug AS dataset, f.geom

@@ -179,9 +179,6 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "values_form": values_form,
         "commit_form": commit_form,
         "issues": issues.order_by("severity", "row", "id")[:REPORT_ROWS_SHOWN],
-        "issue_summary": issues.values("severity", "field", "message")
-        .annotate(rows=Count("id"))
-        .order_by("severity", "-rows")[:30],
         "report_rows_shown": REPORT_ROWS_SHOWN,
     }
     return render(request, "cities/data/import.html", context, status=status)

@@ -16,12 +16,9 @@ from cities.jobs import job_enqueue, job_fail, register_job_kind
 from cities.maintenance import tables_refresh_statistics
 from cities.models import (
     City,
-    ContextFeature,
     Dataset,
     District,
-    Indicator,
     Job,
-    MaterialFlow,
     Site,
 )
 from cities.tile_versions import bump_layer_version
@@ -52,13 +49,32 @@ class Usage:
         return sum(self.counts.values()) + self.context_features
 
 
+# What goes with a dataset, and what refers to its districts from other datasets: one
+# statement (each count walks an index whose first column is the dataset).
+_USAGE_SQL = """
+SELECT
+  (SELECT count(*) FROM cities_site WHERE dataset_id = %(d)s),
+  (SELECT count(*) FROM cities_landzone WHERE dataset_id = %(d)s),
+  (SELECT count(*) FROM cities_district WHERE dataset_id = %(d)s),
+  (SELECT count(*) FROM cities_indicator WHERE dataset_id = %(d)s),
+  (SELECT count(*) FROM cities_materialflow WHERE dataset_id = %(d)s),
+  (SELECT count(*) FROM cities_contextlayer WHERE dataset_id = %(d)s),
+  (SELECT count(*) FROM cities_contextfeature f JOIN cities_contextlayer l ON l.id = f.layer_id
+   WHERE l.dataset_id = %(d)s),
+  (SELECT count(*) FROM cities_indicator i JOIN cities_district d ON d.id = i.district_id
+   WHERE d.dataset_id = %(d)s AND i.dataset_id <> %(d)s)
+  + (SELECT count(*) FROM cities_materialflow f JOIN cities_district d
+     ON d.id IN (f.origin_district_id, f.destination_district_id)
+     WHERE d.dataset_id = %(d)s AND f.dataset_id <> %(d)s)
+"""
+
+
 def dataset_usage(dataset: Dataset) -> Usage:
     usage = Usage()
-    model_of = {rel.related_model._meta.model_name: rel for rel in Dataset._meta.related_objects}
-    for key, model_name in DELETED_WITH_IT.items():
-        rel = model_of[model_name]
-        usage.counts[key] = rel.related_model.objects.filter(**{rel.field.name: dataset}).count()
-    usage.context_features = ContextFeature.objects.filter(layer__dataset=dataset).count()
+    with connection.cursor() as cursor:
+        cursor.execute(_USAGE_SQL, {"d": dataset.pk})
+        *counts, usage.context_features, elsewhere = cursor.fetchone()
+    usage.counts = dict(zip(DELETED_WITH_IT, counts, strict=True))
     cities = list(City.objects.filter(dataset=dataset).values_list("name", flat=True))
     if cities:
         usage.blockers.append(
@@ -76,15 +92,6 @@ def dataset_usage(dataset: Dataset) -> Usage:
                 _("%(n)s %(things)s belong to it.")
                 % {"n": n, "things": rel.related_model._meta.verbose_name_plural}
             )
-    elsewhere = (
-        Indicator.objects.filter(district__dataset=dataset).exclude(dataset=dataset).count()
-        + MaterialFlow.objects.filter(origin_district__dataset=dataset)
-        .exclude(dataset=dataset)
-        .count()
-        + MaterialFlow.objects.filter(destination_district__dataset=dataset)
-        .exclude(dataset=dataset)
-        .count()
-    )
     if elsewhere:
         usage.blockers.append(
             _("%(n)s statistics or flows of other datasets refer to its districts.")

@@ -186,6 +186,16 @@ class Where:
             )
         return self
 
+    def common(
+        self, filters: "LayerFilters", *, city: str, geom: str, dataset: str | None = None
+    ) -> "Where":
+        """The filters every layer shares: its city, its dataset and the bbox, on its columns."""
+        if filters.city is not None:
+            self.add(f"{city} = %(city)s", city=filters.city.pk)
+        if dataset is not None and filters.dataset is not None:
+            self.add(f"{dataset} = %(dataset)s", dataset=filters.dataset.pk)
+        return self.bbox(geom, filters.bbox)
+
     @property
     def sql(self) -> str:
         return ("WHERE " + " AND ".join(self.clauses)) if self.clauses else ""

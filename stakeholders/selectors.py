@@ -157,15 +157,13 @@ def workspace_clusters(queryset: QuerySet[Workspace], *, bbox: tuple, zoom: int)
 def _workspace_rows(filters: LayerFilters) -> tuple[str, dict]:
     """Published workspaces' public fields; contact details only where the maker consented."""
     where = Where().add("w.status = 'approved'").add("w.closed_at IS NULL")
-    if filters.city is not None:
-        where.add("w.city_id = %(city)s", city=filters.city.pk)
+    where.common(filters, city="w.city_id", geom="w.location::geometry")
     if filters.sectors:
         where.add(
             "EXISTS (SELECT 1 FROM stakeholders_workspace_sectors ws"
             " WHERE ws.workspace_id = w.id AND ws.sector_id = ANY(%(sectors)s))",
             sectors=list(filters.sectors),
         )
-    where.bbox("w.location::geometry", filters.bbox)
     where.params["directory"] = reverse("stakeholders:directory")
     sql = f"""
         SELECT w.id, w.slug, w.name, %(directory)s || w.slug || '/' AS url, c.slug AS city,

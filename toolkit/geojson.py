@@ -7,9 +7,7 @@ from cities.layers import Field, Layer, LayerFilters, Where
 
 def _case_studies(filters: LayerFilters) -> tuple[str, dict]:
     where = Where().add("c.status = 'published'").add("c.location IS NOT NULL")
-    if filters.city is not None:
-        where.add("c.city_id = %(city)s", city=filters.city.pk)
-    where.bbox("c.location", filters.bbox)
+    where.common(filters, city="c.city_id", geom="c.location")
     sql = f"""
         SELECT c.id, c.slug, COALESCE(NULLIF(c.title_en, ''), c.title) AS name,
                '/case-studies/' || c.slug || '/' AS url, c.location AS geom

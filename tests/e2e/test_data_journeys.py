@@ -202,3 +202,19 @@ def test_a_data_manager_adds_a_city_imports_its_sites_fixes_the_report_and_downl
         check=True,
     ).stdout
     assert f"Feature Count: {rows}" in info and "LICENCE=CC-BY-4.0" in info
+
+    # The dataset page tells where the sites came from; deleting it asks first and takes
+    # every row at once.
+    page.goto(f"{site}/staff/data/")
+    page.get_by_role("link", name=f"Newtown workshops {tag}", exact=True).click()
+    expect(page.locator(".facts-table")).to_contain_text("Newtown GIS department")
+    expect(page.locator(".facts-table")).to_contain_text("CC-BY-4.0")
+    expect(page.get_by_role("table").first).to_contain_text(str(rows))
+    page.shoot("dataset")
+    page.get_by_role("link", name="Delete this dataset").click()
+    expect(page.locator(".count-list")).to_contain_text(f"{rows} manufacturing sites")
+    page.shoot("dataset-delete")
+    page.get_by_role("button", name="Delete the dataset and these rows").click()
+    expect(page.locator(".messages, [role=status], .message").first).to_contain_text("are gone")
+    page.goto(f"{site}/cities/{slug}/")
+    expect(page.locator("#data")).to_contain_text("No manufacturing sites yet.")

@@ -349,3 +349,21 @@ def test_a_large_dataset_is_deleted_by_a_job(
     assert job.status == "succeeded" and job.result == {"deleted": 5}
     assert not Dataset.objects.filter(slug=slug).exists()
     assert job_execute(job_id=job.pk) is None  # delivered again: nothing to do
+
+
+def test_the_data_pages_run_a_constant_number_of_queries(
+    signed_in, importville, tmp_path, django_assert_max_num_queries
+):
+    """However many imports, datasets and report rows there are."""
+    for i in range(3):
+        path = samples.sites_gpkg(tmp_path / f"s{i}.gpkg", n=4, bad_row=2 if i == 2 else None)
+        imp = validate(upload(path, "sites", importville))
+        if i < 2:
+            imp = commit(imp)
+    with django_assert_max_num_queries(12):
+        assert signed_in.get("/staff/data/").status_code == 200
+    with django_assert_max_num_queries(16):
+        assert signed_in.get(f"/staff/data/imports/{imp.pk}/").status_code == 200
+    dataset = Import.objects.filter(stage="done").first().dataset
+    with django_assert_max_num_queries(9):
+        assert signed_in.get(f"/data/{dataset.slug}/").status_code == 200
