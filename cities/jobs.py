@@ -41,6 +41,10 @@ class JobCancelled(Exception):
     """Someone asked the job to stop; the runner undoes its partial work and re-raises."""
 
 
+class JobFailed(Exception):
+    """The job cannot give a result, for a reason people can act on (its message says which)."""
+
+
 @dataclass(frozen=True)
 class JobKind:
     name: str
@@ -202,6 +206,10 @@ def job_execute(*, job_id: int) -> Job | None:
         )
     except JobCancelled:
         job_finish_cancelled(job_id=job_id)
+        job.refresh_from_db()
+        return job
+    except JobFailed as exc:
+        job_fail(job_id=job_id, message=str(exc))
         job.refresh_from_db()
         return job
     now = timezone.now()

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from cities import selectors
+from cities.analyses.results import published_layers
 from cities.bbox import BBoxError, parse_bbox
 from cities.geojson import flow_links, flows_geojson, layer_geojson, zones_lost_geojson
 from cities.gis_io.exports import city_downloads
@@ -84,6 +85,7 @@ def city_detail(request: HttpRequest, slug: str) -> HttpResponse:
                     if layer.on_map and layer.slug not in _OWN_MAP_LAYERS
                 },
             },
+            "analyses": published_layers(city),
             "siteTiles": "/tiles/sites/{z}/{x}/{y}.pbf",
             "siteApi": "/api/v1/sites/",
             "indicatorApi": "/api/v1/indicators/",

@@ -7,6 +7,7 @@ from drf_spectacular.views import (
 )
 from rest_framework.routers import DefaultRouter
 
+from cities.analyses.api import AnalysisViewSet
 from cities.api import (
     CityViewSet,
     DistrictViewSet,
@@ -27,6 +28,7 @@ router.register("sites", SiteViewSet, basename="site")
 router.register("zones", LandZoneViewSet, basename="zone")
 router.register("indicators", IndicatorViewSet, basename="indicator")
 router.register("flows", MaterialFlowViewSet, basename="flow")
+router.register("analyses", AnalysisViewSet, basename="analysis")
 router.register("tools", ToolViewSet, basename="tool")
 router.register("themes", ThemeViewSet, basename="theme")
 router.register("case-studies", CaseStudyViewSet, basename="case-study")

@@ -336,6 +336,15 @@ EXPORT_RATE_PER_MINUTE = env_int("EXPORT_RATE_PER_MINUTE", 10)
 # One feature may have at most this many vertices (a real district has a few thousand).
 IMPORT_MAX_VERTICES = env_int("IMPORT_MAX_VERTICES", 100_000)
 
+# --- Map analyses (cities/analyses) --------------------------------------------------
+
+# An analysis's statements may take this long in all (seconds), then it fails saying so.
+ANALYSIS_TIME_LIMIT = env_int("ANALYSIS_TIME_LIMIT", 10 * 60)
+# Analyses one person may have queued or running at once.
+ANALYSIS_MAX_RUNNING_PER_USER = env_int("ANALYSIS_MAX_RUNNING_PER_USER", 2)
+# Results with more features than this are drawn from vector tiles, smaller ones as GeoJSON.
+ANALYSIS_GEOJSON_MAX_FEATURES = env_int("ANALYSIS_GEOJSON_MAX_FEATURES", 5000)
+
 # --- REST API --------------------------------------------------------------------
 
 REST_FRAMEWORK = {

@@ -1,5 +1,6 @@
-"""The models of the spatial base (`spatial`) and of the import pipeline (`imports`)."""
+"""The models of the spatial base (`spatial`), the import pipeline (`imports`) and analyses."""
 
+from cities.models.analyses import Analysis, AnalysisFeature, DataVersion
 from cities.models.imports import Import, ImportIssue, StagedRow
 from cities.models.spatial import (
     LICENCES,
@@ -23,8 +24,28 @@ from cities.models.spatial import (
 )
 
 __all__ = [
-    "LICENCES", "MAX_TILE_DETAIL_ZOOM", "METRIC_SRID", "THINNED_ZOOMS", "Activity", "City",
-    "ContextFeature", "ContextLayer", "Dataset", "District", "Import", "ImportIssue",
-    "Indicator", "Job", "LandZone", "MaterialCategory", "MaterialFlow", "Sector", "Site",
-    "StagedRow", "ZoningCategory",
+    "LICENCES",
+    "MAX_TILE_DETAIL_ZOOM",
+    "METRIC_SRID",
+    "THINNED_ZOOMS",
+    "Activity",
+    "Analysis",
+    "AnalysisFeature",
+    "City",
+    "ContextFeature",
+    "ContextLayer",
+    "DataVersion",
+    "Dataset",
+    "District",
+    "Import",
+    "ImportIssue",
+    "Indicator",
+    "Job",
+    "LandZone",
+    "MaterialCategory",
+    "MaterialFlow",
+    "Sector",
+    "Site",
+    "StagedRow",
+    "ZoningCategory",
 ]  # fmt: skip

@@ -240,6 +240,38 @@
     });
   });
 
+  // ---- Published analysis results: GeoJSON when small, vector tiles when large -------
+  var analysisLayers = {};
+  function analysisStyle(spec, properties) {
+    if (spec.breaks.length) {
+      var i = 0;
+      while (i < spec.breaks.length && properties.value > spec.breaks[i]) { i += 1; }
+      return { color: "#333", weight: 0.5, fill: true, fillColor: BLUES[Math.min(i, BLUES.length - 1)], fillOpacity: 0.7 };
+    }
+    if (spec.shape === "point") { return { radius: 5, color: "#fff", weight: 1, fill: true, fillColor: spec.colour, fillOpacity: 0.95 }; }
+    return { color: spec.colour, weight: 1.5, fill: true, fillColor: spec.colour, fillOpacity: 0.45 };
+  }
+  function analysisPopup(spec) {
+    var link = document.createElement("a");
+    link.href = spec.page;
+    link.textContent = spec.label;
+    return link;
+  }
+  (config.analyses || []).forEach(function (spec) {
+    if (spec.tiles) {
+      var styles = {};
+      styles.result = function (p) { return p.layer === spec.layer ? analysisStyle(spec, p) : []; };
+      analysisLayers[spec.key] = L.vectorGrid.protobuf(spec.tiles, { rendererFactory: L.canvas.tile, interactive: true, vectorTileLayerStyles: styles });
+      analysisLayers[spec.key].on("click", function (event) { L.popup().setLatLng(event.latlng).setContent(analysisPopup(spec)).openOn(map); });
+    } else {
+      analysisLayers[spec.key] = L.geoJSON(null, {
+        style: function (feature) { return analysisStyle(spec, feature.properties); },
+        pointToLayer: function (feature, latlng) { return L.circleMarker(latlng, analysisStyle(spec, feature.properties)); },
+        onEachFeature: function (feature, shape) { shape.bindPopup(analysisPopup(spec)); }
+      });
+    }
+  });
+
   // ---- Layer control and legend --------------------------------------------------
   var overlays = {};
   overlays[escapeHtml(labels.districts)] = districts;
@@ -249,6 +281,10 @@
   var keyOf = new Map();
   keyOf.set(districts, "districts"); keyOf.set(land, "land"); keyOf.set(lost, "lost");
   Object.keys(contextLayers).forEach(function (slug) { keyOf.set(contextLayers[slug], slug); });
+  (config.analyses || []).forEach(function (spec) {
+    overlays[escapeHtml(spec.label)] = analysisLayers[spec.key];
+    keyOf.set(analysisLayers[spec.key], spec.key);
+  });
 
   sites = makeSites();
   overlays[escapeHtml(labels.sites)] = sites;
@@ -311,6 +347,17 @@
       row.appendChild(document.createTextNode(config.context[slug].name));
       div.appendChild(row);
     });
+    (config.analyses || []).forEach(function (spec) {
+      if (!map.hasLayer(analysisLayers[spec.key])) { return; }
+      var row = document.createElement("div");
+      var swatch = textNode("span", "");
+      swatch.className = "swatch" + (spec.shape === "point" ? " swatch--dot" : "");
+      swatch.style.background = spec.breaks.length ? BLUES[BLUES.length - 1] : spec.colour;
+      row.className = "map-legend__row";
+      row.appendChild(swatch);
+      row.appendChild(document.createTextNode(spec.label));
+      div.appendChild(row);
+    });
     if (map.hasLayer(sites)) {
       div.appendChild(textNode("strong", labels.legendSites));
       var groups = document.createElement("ul");
@@ -362,6 +409,15 @@
       return getJSON(config.context[slug].url).then(function (collection) {
         contextLayers[slug].clearLayers(); contextLayers[slug].addData(collection);
         el.dataset[slug.replace(/-([a-z])/g, function (m, c) { return c.toUpperCase(); }) + "Count"] = String(collection.features.length);
+      });
+    };
+  });
+  (config.analyses || []).forEach(function (spec) {
+    if (spec.tiles) { return; }
+    loaders[spec.key] = function () {
+      return getJSON(spec.url).then(function (collection) {
+        analysisLayers[spec.key].clearLayers(); analysisLayers[spec.key].addData(collection);
+        el.dataset.analysisCount = String(collection.features.length);
       });
     };
   });
@@ -419,6 +475,7 @@
     }
     var byKey = { districts: districts, sites: sites, land: land, lost: lost };
     Object.keys(contextLayers).forEach(function (slug) { byKey[slug] = contextLayers[slug]; });
+    Object.keys(analysisLayers).forEach(function (key) { byKey[key] = analysisLayers[key]; });
     var wanted = state.layers.slice();
     state.layers = [];
     wanted.forEach(function (key) { if (byKey[key]) { byKey[key].addTo(map); } });

@@ -1,0 +1,127 @@
+"""Reading a result back: its tables for the page, its features as GeoJSON and tiles."""
+
+import json
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.urls import reverse
+
+from cities.analyses.base import AnalysisKind, ResultLayer, Table, get_kind
+from cities.models import Analysis, City, Job
+
+BATCH = 2000
+EXTENT = 4096
+BUFFER = 64
+
+
+def feature_counts(analysis: Analysis) -> dict[str, int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT layer, count(*) FROM cities_analysisfeature WHERE analysis_id = %s"
+            " GROUP BY layer",
+            [analysis.pk],
+        )
+        return dict(cursor.fetchall())
+
+
+def table_rows(table: Table, summary: dict) -> list[list[tuple[str, object]]]:
+    """Each row as (column type, value) cells, in the table's column order."""
+    rows = summary.get("tables", {}).get(table.key) or []
+    return [[(column.type, row.get(column.key)) for column in table.columns] for row in rows]
+
+
+def geojson_chunks(analysis: Analysis, kind: AnalysisKind, layer: str | None) -> Iterator[bytes]:
+    """A FeatureCollection built by PostGIS, sent in batches from a server-side cursor."""
+    head = {
+        "type": "FeatureCollection",
+        "name": f"{analysis.city.slug}-{analysis.kind}-{analysis.pk}",
+        "analysis": {
+            "id": analysis.pk,
+            "kind": analysis.kind,
+            "title": str(kind.title),
+            "city": analysis.city.slug,
+            "parameters": analysis.params,
+            "data_versions": analysis.data_versions,
+        },
+    }
+    yield (json.dumps(head, ensure_ascii=False)[:-1] + ', "features": [\n').encode()
+    sql = """
+        SELECT json_build_object(
+          'type', 'Feature', 'id', f.id,
+          'geometry', ST_AsGeoJSON(f.geom, 6)::json,
+          'properties', jsonb_build_object('layer', f.layer) || f.properties)::text
+        FROM cities_analysisfeature f
+        WHERE f.analysis_id = %(analysis)s AND (%(layer)s::text IS NULL OR f.layer = %(layer)s)
+        ORDER BY f.layer, f.id
+    """
+    first = True
+    with transaction.atomic(), connection.chunked_cursor() as cursor:
+        cursor.execute(sql, {"analysis": analysis.pk, "layer": layer})
+        while rows := cursor.fetchmany(BATCH):
+            text = ",\n".join(row[0] for row in rows)
+            yield (text if first else ",\n" + text).encode()
+            first = False
+    yield b"\n]}\n"
+
+
+_TILE = f"""
+SELECT ST_AsMVT(t.*, 'result', {EXTENT}, 'geom') FROM (
+  SELECT f.id, f.layer, (f.properties ->> 'value')::float8 AS value,
+         f.properties ->> 'district' AS district,
+         ST_AsMVTGeom(f.geom_3857, ST_TileEnvelope(%(z)s, %(x)s, %(y)s), {EXTENT}, {BUFFER}, true)
+           AS geom
+  FROM cities_analysisfeature f
+  WHERE f.analysis_id = %(analysis)s AND f.geom_3857 && ST_TileEnvelope(%(z)s, %(x)s, %(y)s)
+) AS t
+"""  # noqa: S608 (constants only)
+
+
+def result_tile(analysis: Analysis, z: int, x: int, y: int) -> bytes:
+    with connection.cursor() as cursor:
+        cursor.execute(_TILE, {"analysis": analysis.pk, "z": z, "x": x, "y": y})
+        return bytes(cursor.fetchone()[0] or b"")
+
+
+def layer_config(analysis: Analysis, layer: ResultLayer, summary: dict, large: bool) -> dict:
+    """How a map draws one layer of a result: from its GeoJSON, or its tiles when large."""
+    args = {"slug": analysis.city.slug, "pk": analysis.pk}
+    config = {
+        "key": layer.key,
+        "label": str(layer.label),
+        "colour": layer.colour,
+        "shape": layer.shape,
+        "breaks": summary.get("breaks", []) if layer.graduated else [],
+    }
+    if large:
+        config["tiles"] = reverse(
+            "cities:analysis-tile", kwargs={**args, "z": 0, "x": 0, "y": 0}
+        ).replace("/0/0/0.pbf", "/{z}/{x}/{y}.pbf")
+    else:
+        config["url"] = reverse("cities:analysis-geojson", kwargs=args) + f"?layer={layer.key}"
+    return config
+
+
+def published_layers(city: City) -> list[dict]:
+    """The city map's overlays: every layer of every published result of the city."""
+    results = (
+        Analysis.objects.filter(city=city, published_at__isnull=False, feature_count__gt=0)
+        .select_related("job")
+        .only("id", "kind", "params", "summary", "feature_count", "published_at", "job__status")
+        .order_by("-published_at")[:20]
+    )
+    overlays = []
+    for analysis in results:
+        kind = get_kind(analysis.kind)
+        if kind is None or analysis.job.status != Job.Status.SUCCEEDED:
+            continue
+        large = analysis.feature_count > settings.ANALYSIS_GEOJSON_MAX_FEATURES
+        analysis.city = city
+        for layer in kind.layers:
+            config = layer_config(analysis, layer, analysis.summary or {}, large)
+            config["key"] = f"analysis-{analysis.pk}-{layer.key}"
+            config["layer"] = layer.key
+            config["label"] = f"{layer.label} ({kind.title}, #{analysis.pk})"
+            config["page"] = analysis.get_absolute_url()
+            overlays.append(config)
+    return overlays
