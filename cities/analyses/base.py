@@ -224,8 +224,10 @@ def execute_analysis(job: Job, progress) -> dict[str, Any]:
     channel = _ProgressChannel(job.pk)
     try:
         channel(2, _("Starting"))
+        outermost = not connection.in_atomic_block  # inside a test's transaction, it is not
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            if outermost:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             versions = data_versions(analysis.city, kind.inputs)
             run = Run(
                 analysis=analysis,

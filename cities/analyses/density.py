@@ -104,7 +104,7 @@ SELECT count(*) AS cells, sum(sites) AS sites, sum(jobs) AS jobs,
 FROM dn_cells
 """
 
-# The densest cells, each named by the district its centre falls in.
+# The densest cells, each named by the district that covers most of it.
 _TOP = """
 SELECT coalesce(d.name, %(outside)s) AS district, c.{value} AS value, c.sites, c.jobs,
        c.floor_area_m2,
@@ -116,7 +116,8 @@ FROM (
 ) AS c
 LEFT JOIN LATERAL (
   SELECT name FROM cities_district
-  WHERE city_id = %(city)s AND ST_Intersects(geom, ST_Transform(ST_Centroid(c.h), 4326))
+  WHERE city_id = %(city)s AND ST_Intersects(geom, ST_Transform(c.h, 4326))
+  ORDER BY ST_Area(ST_Intersection(geom, ST_Transform(c.h, 4326))) DESC, name
   LIMIT 1
 ) AS d ON true
 ORDER BY c.{value} DESC, c.i, c.j
