@@ -72,12 +72,15 @@ def analyses_index(request: HttpRequest, slug: str) -> HttpResponse:
         listed.filter(published_at__isnull=True).order_by("-created_at") if can_run else []
     )
     kinds = analysis_kinds()
+    published, unpublished = list(published[:RESULTS_LISTED]), list(unpublished[:RESULTS_LISTED])
+    for analysis in (*published, *unpublished):
+        analysis.city = city  # their links need its slug: no query per result
     context = {
         "city": city,
         "kinds": kinds,
         "kind_titles": {k.slug: k.title for k in kinds},
-        "published": published[:RESULTS_LISTED],
-        "unpublished": unpublished[:RESULTS_LISTED],
+        "published": published,
+        "unpublished": unpublished,
         "can_run": can_run,
     }
     return render(request, "cities/analyses/index.html", context)
@@ -91,7 +94,8 @@ def analysis_run(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
         return redirect_to_login(request.get_full_path())
     if not services.can_run(request.user, city):
         raise PermissionDenied
-    form = chosen.form(request.POST or None, city=city)
+    # An empty POST is still a submission: it is validated, not shown blank again.
+    form = chosen.form(request.POST if request.method == "POST" else None, city=city)
     status = 200
     if request.method == "POST":
         status = 400
@@ -287,7 +291,8 @@ def analysis_geojson(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     kind = get_kind(analysis.kind)
     layer = request.GET.get("layer") or None
     if layer is not None and kind.layer(layer) is None:
-        return JsonResponse({"detail": _("This result has no layer %(l)s.") % {"l": layer}}, 400)
+        message = _("This result has no layer %(l)s.") % {"l": layer}
+        return JsonResponse({"detail": message}, status=400)
     response = StreamingHttpResponse(
         geojson_chunks(analysis, kind, layer), content_type="application/geo+json"
     )

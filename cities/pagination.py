@@ -29,6 +29,12 @@ class KeysetPagination(CursorPagination):
         return cursor
 
 
+class NewestFirstPagination(KeysetPagination):
+    """Keyset pages, the newest rows (the highest ids) first."""
+
+    ordering = "-pk"
+
+
 class GeoJSONCursorPagination(KeysetPagination):
     """A FeatureCollection per page, with OGC API - Features style `links`: the next and
     previous pages, and the whole layer as files (`export_layer` of the view)."""

@@ -14,6 +14,7 @@ from cities.analyses import services
 from cities.analyses.base import analysis_kinds, get_kind
 from cities.analyses.results import geojson_chunks
 from cities.models import Analysis, City, Job
+from cities.pagination import NewestFirstPagination
 
 
 class AnalysisRequestSerializer(serializers.Serializer):
@@ -78,13 +79,14 @@ class AnalysisViewSet(
     serializer_class = AnalysisSerializer
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
     filter_backends = []
+    pagination_class = NewestFirstPagination
 
     def get_queryset(self):
         qs = services.visible_analyses(self.request.user).select_related("city", "job")
         for name, field in (("city", "city__slug"), ("kind", "kind")):
             if self.request.query_params.get(name):
                 qs = qs.filter(**{field: self.request.query_params[name]})
-        return qs.defer("city__outline").order_by("-created_at", "-id")
+        return qs.defer("city__outline")
 
     @extend_schema(
         parameters=[
