@@ -9,7 +9,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from cities.analyses.base import (
     AnalysisForm,
@@ -33,11 +33,13 @@ from cities.jobs import JobFailed
 
 class AccessForm(AnalysisForm):
     distance = forms.IntegerField(
-        label=_lazy("Distance (m)"),
+        label=gettext_lazy("Distance (m)"),
         min_value=100,
         max_value=5000,
         initial=800,
-        help_text=_lazy("As the crow flies, from 100 m to 5,000 m (800 m: a ten-minute walk)."),
+        help_text=gettext_lazy(
+            "As the crow flies, from 100 m to 5,000 m (800 m: a ten-minute walk)."
+        ),
     )
     sectors = SectorsField()
     year = SiteYearField()
@@ -149,8 +151,8 @@ ACCESS = register_analysis(
     AnalysisKind(
         position=4,
         slug="transport-access",
-        title=_lazy("Access to transport"),
-        question=_lazy(
+        title=gettext_lazy("Access to transport"),
+        question=gettext_lazy(
             "Which share of the firms and their jobs lies within walking distance "
             "of public transport, and which firms are far from it?"
         ),
@@ -158,34 +160,38 @@ ACCESS = register_analysis(
         inputs=("sites", "context", "districts"),
         compute=compute,
         totals=(
-            Column("sites", _lazy("Sites"), "integer"),
-            Column("sites_near", _lazy("Sites within the distance"), "integer"),
-            Column("sites_pct", _lazy("Share of sites within the distance"), "percent"),
-            Column("jobs", _lazy("Jobs"), "integer"),
-            Column("jobs_near", _lazy("Jobs within the distance"), "integer"),
-            Column("jobs_pct", _lazy("Share of jobs within the distance"), "percent"),
-            Column("stops", _lazy("Features of the transport layer"), "integer"),
+            Column("sites", gettext_lazy("Sites"), "integer"),
+            Column("sites_near", gettext_lazy("Sites within the distance"), "integer"),
+            Column("sites_pct", gettext_lazy("Share of sites within the distance"), "percent"),
+            Column("jobs", gettext_lazy("Jobs"), "integer"),
+            Column("jobs_near", gettext_lazy("Jobs within the distance"), "integer"),
+            Column("jobs_pct", gettext_lazy("Share of jobs within the distance"), "percent"),
+            Column("stops", gettext_lazy("Features of the transport layer"), "integer"),
         ),
         tables=(
             Table(
                 "districts",
-                _lazy("By district"),
+                gettext_lazy("By district"),
                 (
-                    Column("district", _lazy("District"), "text"),
-                    Column("sites", _lazy("Sites"), "integer"),
-                    Column("sites_near", _lazy("Sites within"), "integer"),
-                    Column("sites_pct", _lazy("Share of sites"), "percent"),
-                    Column("jobs", _lazy("Jobs"), "integer"),
-                    Column("jobs_near", _lazy("Jobs within"), "integer"),
-                    Column("jobs_pct", _lazy("Share of jobs"), "percent"),
+                    Column("district", gettext_lazy("District"), "text"),
+                    Column("sites", gettext_lazy("Sites"), "integer"),
+                    Column("sites_near", gettext_lazy("Sites within"), "integer"),
+                    Column("sites_pct", gettext_lazy("Share of sites"), "percent"),
+                    Column("jobs", gettext_lazy("Jobs"), "integer"),
+                    Column("jobs_near", gettext_lazy("Jobs within"), "integer"),
+                    Column("jobs_pct", gettext_lazy("Share of jobs"), "percent"),
                 ),
             ),
         ),
-        layers=(ResultLayer("beyond", _lazy("Sites beyond the distance"), "#c62828", "point"),),
+        layers=(
+            ResultLayer("beyond", gettext_lazy("Sites beyond the distance"), "#c62828", "point"),
+        ),
         chart=Chart(
             table="districts",
             label="district",
-            series=(("sites_pct", _lazy("Share of sites within the distance (%)"), "#1d4f91"),),
+            series=(
+                ("sites_pct", gettext_lazy("Share of sites within the distance (%)"), "#1d4f91"),
+            ),
         ),
     )
 )

@@ -8,7 +8,7 @@ their GiST index.
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from cities.analyses.base import (
     AnalysisForm,
@@ -110,8 +110,8 @@ AT_RISK = register_analysis(
     AnalysisKind(
         position=5,
         slug="sites-at-risk",
-        title=_lazy("Sites at risk"),
-        question=_lazy(
+        title=gettext_lazy("Sites at risk"),
+        question=gettext_lazy(
             "Which open firms stand on land that was zoned for industry and no "
             "longer is, and so risk being displaced?"
         ),
@@ -119,27 +119,27 @@ AT_RISK = register_analysis(
         inputs=("sites", "zones", "districts"),
         compute=compute,
         totals=(
-            Column("sites", _lazy("Sites at risk"), "integer"),
-            Column("jobs", _lazy("Jobs at risk"), "integer"),
-            Column("open_sites", _lazy("Open sites in the city"), "integer"),
-            Column("share_pct", _lazy("Share of open sites"), "percent"),
+            Column("sites", gettext_lazy("Sites at risk"), "integer"),
+            Column("jobs", gettext_lazy("Jobs at risk"), "integer"),
+            Column("open_sites", gettext_lazy("Open sites in the city"), "integer"),
+            Column("share_pct", gettext_lazy("Share of open sites"), "percent"),
         ),
         tables=(
             Table(
                 "districts",
-                _lazy("By district"),
+                gettext_lazy("By district"),
                 (
-                    Column("district", _lazy("District"), "text"),
-                    Column("sites", _lazy("Sites at risk"), "integer"),
-                    Column("jobs", _lazy("Jobs at risk"), "integer"),
+                    Column("district", gettext_lazy("District"), "text"),
+                    Column("sites", gettext_lazy("Sites at risk"), "integer"),
+                    Column("jobs", gettext_lazy("Jobs at risk"), "integer"),
                 ),
             ),
         ),
-        layers=(ResultLayer("at_risk", _lazy("Sites at risk"), "#b71c1c", "point"),),
+        layers=(ResultLayer("at_risk", gettext_lazy("Sites at risk"), "#b71c1c", "point"),),
         chart=Chart(
             table="districts",
             label="district",
-            series=(("jobs", _lazy("Jobs at risk"), "#b71c1c"),),
+            series=(("jobs", gettext_lazy("Jobs at risk"), "#b71c1c"),),
         ),
     )
 )

@@ -10,7 +10,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from cities.analyses.base import (
     AnalysisForm,
@@ -27,18 +27,18 @@ from cities.jobs import JobFailed
 
 class ClustersForm(AnalysisForm):
     distance = forms.IntegerField(
-        label=_lazy("Distance (m)"),
+        label=gettext_lazy("Distance (m)"),
         min_value=25,
         max_value=2000,
         initial=200,
-        help_text=_lazy("Sites this close to each other belong together (25 m to 2,000 m)."),
+        help_text=gettext_lazy("Sites this close to each other belong together (25 m to 2,000 m)."),
     )
     min_points = forms.IntegerField(
-        label=_lazy("Smallest cluster (sites)"),
+        label=gettext_lazy("Smallest cluster (sites)"),
         min_value=3,
         max_value=500,
         initial=10,
-        help_text=_lazy("How many sites make a cluster, from 3 to 500."),
+        help_text=gettext_lazy("How many sites make a cluster, from 3 to 500."),
     )
     sectors = SectorsField()
     year = SiteYearField()
@@ -134,8 +134,8 @@ CLUSTERS = register_analysis(
     AnalysisKind(
         position=3,
         slug="clusters",
-        title=_lazy("Clusters of firms"),
-        question=_lazy(
+        title=gettext_lazy("Clusters of firms"),
+        question=gettext_lazy(
             "Which clusters of manufacturing firms does the city have, how big are "
             "they and what do they make?"
         ),
@@ -143,26 +143,26 @@ CLUSTERS = register_analysis(
         inputs=("sites", "districts"),
         compute=compute,
         totals=(
-            Column("clusters", _lazy("Clusters"), "integer"),
-            Column("sites", _lazy("Sites considered"), "integer"),
-            Column("clustered_sites", _lazy("Sites in a cluster"), "integer"),
-            Column("clustered_pct", _lazy("Share of sites in a cluster"), "percent"),
-            Column("clustered_jobs", _lazy("Jobs in clusters"), "integer"),
+            Column("clusters", gettext_lazy("Clusters"), "integer"),
+            Column("sites", gettext_lazy("Sites considered"), "integer"),
+            Column("clustered_sites", gettext_lazy("Sites in a cluster"), "integer"),
+            Column("clustered_pct", gettext_lazy("Share of sites in a cluster"), "percent"),
+            Column("clustered_jobs", gettext_lazy("Jobs in clusters"), "integer"),
         ),
         tables=(
             Table(
                 "clusters",
-                _lazy("The largest clusters"),
+                gettext_lazy("The largest clusters"),
                 (
-                    Column("number", _lazy("Cluster"), "integer"),
-                    Column("district", _lazy("District"), "text"),
-                    Column("sites", _lazy("Sites"), "integer"),
-                    Column("jobs", _lazy("Jobs"), "integer"),
-                    Column("area_ha", _lazy("Hull area (ha)"), "hectares"),
-                    Column("sectors", _lazy("Main sectors"), "text"),
+                    Column("number", gettext_lazy("Cluster"), "integer"),
+                    Column("district", gettext_lazy("District"), "text"),
+                    Column("sites", gettext_lazy("Sites"), "integer"),
+                    Column("jobs", gettext_lazy("Jobs"), "integer"),
+                    Column("area_ha", gettext_lazy("Hull area (ha)"), "hectares"),
+                    Column("sectors", gettext_lazy("Main sectors"), "text"),
                 ),
             ),
         ),
-        layers=(ResultLayer("clusters", _lazy("Clusters"), "#e65100"),),
+        layers=(ResultLayer("clusters", gettext_lazy("Clusters"), "#e65100"),),
     )
 )

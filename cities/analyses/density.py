@@ -13,7 +13,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from cities.analyses.base import (
     AnalysisForm,
@@ -28,22 +28,24 @@ from cities.analyses.inputs import SectorsField, SiteYearField, check_sites_exis
 from cities.jobs import JobFailed
 
 MEASURES = {
-    "sites": ("count(*)", _lazy("Sites")),
-    "jobs": ("coalesce(sum(employees), 0)", _lazy("Jobs")),
-    "floor_area": ("coalesce(sum(floor_area_m2), 0)", _lazy("Floor area (m²)")),
+    "sites": ("count(*)", gettext_lazy("Sites")),
+    "jobs": ("coalesce(sum(employees), 0)", gettext_lazy("Jobs")),
+    "floor_area": ("coalesce(sum(floor_area_m2), 0)", gettext_lazy("Floor area (m²)")),
 }
 
 
 class DensityForm(AnalysisForm):
     cell_size = forms.IntegerField(
-        label=_lazy("Hexagon size (m)"),
+        label=gettext_lazy("Hexagon size (m)"),
         min_value=250,
         max_value=2000,
         initial=500,
-        help_text=_lazy("The length of a hexagon's side, from 250 m to 2,000 m."),
+        help_text=gettext_lazy("The length of a hexagon's side, from 250 m to 2,000 m."),
     )
     measure = forms.ChoiceField(
-        label=_lazy("Count"), choices=[(k, v[1]) for k, v in MEASURES.items()], initial="sites"
+        label=gettext_lazy("Count"),
+        choices=[(k, v[1]) for k, v in MEASURES.items()],
+        initial="sites",
     )
     sectors = SectorsField()
     year = SiteYearField()
@@ -166,8 +168,8 @@ DENSITY = register_analysis(
     AnalysisKind(
         position=2,
         slug="density",
-        title=_lazy("Density of manufacturing"),
-        question=_lazy(
+        title=gettext_lazy("Density of manufacturing"),
+        question=gettext_lazy(
             "Where is manufacturing dense: how many sites, jobs or square metres "
             "are in each hexagon of the city?"
         ),
@@ -175,27 +177,27 @@ DENSITY = register_analysis(
         inputs=("sites", "districts"),
         compute=compute,
         totals=(
-            Column("sites", _lazy("Sites counted"), "integer"),
-            Column("jobs", _lazy("Jobs counted"), "integer"),
-            Column("cells", _lazy("Hexagons with sites"), "integer"),
-            Column("max_value", _lazy("Densest hexagon"), "number"),
-            Column("cell_ha", _lazy("Area of a hexagon (ha)"), "hectares"),
+            Column("sites", gettext_lazy("Sites counted"), "integer"),
+            Column("jobs", gettext_lazy("Jobs counted"), "integer"),
+            Column("cells", gettext_lazy("Hexagons with sites"), "integer"),
+            Column("max_value", gettext_lazy("Densest hexagon"), "number"),
+            Column("cell_ha", gettext_lazy("Area of a hexagon (ha)"), "hectares"),
         ),
         tables=(
             Table(
                 "densest",
-                _lazy("The ten densest hexagons"),
+                gettext_lazy("The ten densest hexagons"),
                 (
-                    Column("district", _lazy("District"), "text"),
-                    Column("value", _lazy("Value"), "number"),
-                    Column("sites", _lazy("Sites"), "integer"),
-                    Column("jobs", _lazy("Jobs"), "integer"),
-                    Column("floor_area_m2", _lazy("Floor area (m²)"), "integer"),
-                    Column("lat", _lazy("Latitude"), "number"),
-                    Column("lon", _lazy("Longitude"), "number"),
+                    Column("district", gettext_lazy("District"), "text"),
+                    Column("value", gettext_lazy("Value"), "number"),
+                    Column("sites", gettext_lazy("Sites"), "integer"),
+                    Column("jobs", gettext_lazy("Jobs"), "integer"),
+                    Column("floor_area_m2", gettext_lazy("Floor area (m²)"), "integer"),
+                    Column("lat", gettext_lazy("Latitude"), "number"),
+                    Column("lon", gettext_lazy("Longitude"), "number"),
                 ),
             ),
         ),
-        layers=(ResultLayer("cells", _lazy("Hexagons"), "#08519c", graduated=True),),
+        layers=(ResultLayer("cells", gettext_lazy("Hexagons"), "#08519c", graduated=True),),
     )
 )

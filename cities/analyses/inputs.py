@@ -3,7 +3,7 @@
 from django import forms
 from django.db import connection
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from cities.models import City, ContextLayer, Sector
 
@@ -31,11 +31,11 @@ class ZoneYearsMixin:
         years = zone_years(self.city)
         choices = [(y, str(y)) for y in years]
         self.fields["year_from"] = forms.TypedChoiceField(
-            label=_lazy("Earlier year"), choices=choices, coerce=int,
+            label=gettext_lazy("Earlier year"), choices=choices, coerce=int,
             initial=years[0] if years else None,
         )  # fmt: skip
         self.fields["year_to"] = forms.TypedChoiceField(
-            label=_lazy("Later year"), choices=choices, coerce=int,
+            label=gettext_lazy("Later year"), choices=choices, coerce=int,
             initial=years[-1] if years else None,
         )  # fmt: skip
         self.zone_years = years
@@ -61,8 +61,8 @@ class SectorsField(forms.TypedMultipleChoiceField):
             choices=_sector_choices,
             coerce=int,
             required=False,
-            label=_lazy("Sectors"),
-            help_text=_lazy("None chosen: all manufacturing sectors."),
+            label=gettext_lazy("Sectors"),
+            help_text=gettext_lazy("None chosen: all manufacturing sectors."),
             widget=forms.SelectMultiple(attrs={"size": 6}),
             **kwargs,
         )
@@ -74,8 +74,8 @@ class SiteYearField(forms.IntegerField):
             min_value=1900,
             max_value=2100,
             required=False,
-            label=_lazy("Year"),
-            help_text=_lazy("The sites open in that year; empty: the sites open today."),
+            label=gettext_lazy("Year"),
+            help_text=gettext_lazy("The sites open in that year; empty: the sites open today."),
             **kwargs,
         )
 
@@ -116,7 +116,7 @@ def context_layer_field(city: City) -> forms.ModelChoiceField:
     return forms.ModelChoiceField(
         queryset=ContextLayer.objects.filter(city=city).order_by("slug"),
         to_field_name="slug",
-        label=_lazy("Transport layer"),
-        help_text=_lazy("A context layer of the city, such as its railway stations."),
+        label=gettext_lazy("Transport layer"),
+        help_text=gettext_lazy("A context layer of the city, such as its railway stations."),
         empty_label=None,
     )

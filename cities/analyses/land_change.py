@@ -11,7 +11,7 @@ lost + kept and the later year's is gained + kept.
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from cities.analyses.base import (
     AnalysisForm,
@@ -191,8 +191,8 @@ LAND_CHANGE = register_analysis(
     AnalysisKind(
         position=1,
         slug="land-change",
-        title=_lazy("Industrial land change"),
-        question=_lazy(
+        title=gettext_lazy("Industrial land change"),
+        question=gettext_lazy(
             "Where did industrial land go between two years, district by district, "
             "and what became of it?"
         ),
@@ -200,45 +200,45 @@ LAND_CHANGE = register_analysis(
         inputs=("zones", "districts"),
         compute=compute,
         totals=(
-            Column("before_ha", _lazy("Industrial land, earlier year (ha)"), HECTARES),
-            Column("after_ha", _lazy("Industrial land, later year (ha)"), HECTARES),
-            Column("lost_ha", _lazy("Hectares lost"), HECTARES),
-            Column("gained_ha", _lazy("Hectares gained"), HECTARES),
-            Column("kept_ha", _lazy("Hectares kept"), HECTARES),
-            Column("change_pct", _lazy("Change"), "percent"),
+            Column("before_ha", gettext_lazy("Industrial land, earlier year (ha)"), HECTARES),
+            Column("after_ha", gettext_lazy("Industrial land, later year (ha)"), HECTARES),
+            Column("lost_ha", gettext_lazy("Hectares lost"), HECTARES),
+            Column("gained_ha", gettext_lazy("Hectares gained"), HECTARES),
+            Column("kept_ha", gettext_lazy("Hectares kept"), HECTARES),
+            Column("change_pct", gettext_lazy("Change"), "percent"),
         ),
         tables=(
             Table(
                 "districts",
-                _lazy("By district"),
+                gettext_lazy("By district"),
                 (
-                    Column("district", _lazy("District"), "text"),
-                    Column("lost_ha", _lazy("Lost (ha)"), HECTARES),
-                    Column("gained_ha", _lazy("Gained (ha)"), HECTARES),
-                    Column("kept_ha", _lazy("Kept (ha)"), HECTARES),
-                    Column("change_pct", _lazy("Change"), "percent"),
+                    Column("district", gettext_lazy("District"), "text"),
+                    Column("lost_ha", gettext_lazy("Lost (ha)"), HECTARES),
+                    Column("gained_ha", gettext_lazy("Gained (ha)"), HECTARES),
+                    Column("kept_ha", gettext_lazy("Kept (ha)"), HECTARES),
+                    Column("change_pct", gettext_lazy("Change"), "percent"),
                 ),
             ),
             Table(
                 "became",
-                _lazy("What the lost land became"),
+                gettext_lazy("What the lost land became"),
                 (
-                    Column("category", _lazy("Zoning in the earlier year"), "text"),
-                    Column("became", _lazy("In the later year"), "text"),
-                    Column("area_ha", _lazy("Hectares"), HECTARES),
+                    Column("category", gettext_lazy("Zoning in the earlier year"), "text"),
+                    Column("became", gettext_lazy("In the later year"), "text"),
+                    Column("area_ha", gettext_lazy("Hectares"), HECTARES),
                 ),
             ),
         ),
         layers=(
-            ResultLayer("lost", _lazy("Industrial land lost"), "#c62828"),
-            ResultLayer("gained", _lazy("Industrial land gained"), "#2e7d32"),
+            ResultLayer("lost", gettext_lazy("Industrial land lost"), "#c62828"),
+            ResultLayer("gained", gettext_lazy("Industrial land gained"), "#2e7d32"),
         ),
         chart=Chart(
             table="districts",
             label="district",
             series=(
-                ("lost_ha", _lazy("Lost (ha)"), "#c62828"),
-                ("gained_ha", _lazy("Gained (ha)"), "#2e7d32"),
+                ("lost_ha", gettext_lazy("Lost (ha)"), "#c62828"),
+                ("gained_ha", gettext_lazy("Gained (ha)"), "#2e7d32"),
             ),
         ),
     )

@@ -28,6 +28,10 @@
           bar.textContent = status.progress + "%";
           percent.textContent = status.progress + " %";
           if (status.message) { message.textContent = status.message; }
+          if (status.status === "running" && job.dataset.status !== "running") {
+            var title = document.getElementById("job-title");
+            if (title && title.dataset.running) { title.textContent = title.dataset.running; }
+          }
           job.dataset.status = status.status;
           job.dataset.progress = String(status.progress);
           if (status.finished) { window.location.reload(); return; }

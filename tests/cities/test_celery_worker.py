@@ -61,3 +61,63 @@ def test_a_job_that_raises_is_marked_failed_with_the_reason(worker):
     job = _wait_for(job)
     assert job.status == Job.Status.FAILED
     assert "needs a city" in job.message
+
+
+# ---- Map analyses ---------------------------------------------------------------------
+
+
+def _analysis(user, city, kind="land-change", **params):
+    from cities.analyses.base import get_kind
+    from cities.analyses.services import analysis_request
+
+    params = params or {"year_from": 2009, "year_to": 2019}
+    return analysis_request(user=user, city=city, kind=get_kind(kind), params=params).analysis
+
+
+def test_an_analysis_runs_on_the_worker_and_its_features_stay(worker, city, mona):
+    from tests.cities.analysis_fixtures import build_land
+
+    build_land(city)
+
+    analysis = _analysis(mona, city)
+
+    job = _wait_for(analysis.job)
+    assert job.status == Job.Status.SUCCEEDED, job.message
+    assert job.progress == 100 and job.result["features"] == 5
+    analysis.refresh_from_db()
+    assert analysis.summary["totals"]["lost_ha"] == pytest.approx(3, abs=1e-3)
+    assert analysis.features.count() == 5
+
+
+def test_a_cancel_stops_a_running_analysis_within_seconds_and_keeps_nothing(worker, city, mona):
+    """The run is held on a lock, as on a long statement; the cancel interrupts it."""
+    from django.db import connections
+
+    from cities.analyses.services import analysis_cancel
+    from tests.cities.analysis_fixtures import build_land
+
+    build_land(city)
+    blocker = connections.create_connection("default")
+    try:
+        blocker.set_autocommit(False)
+        with blocker.cursor() as cursor:
+            cursor.execute("LOCK TABLE cities_landzone IN ACCESS EXCLUSIVE MODE")
+        analysis = _analysis(mona, city)
+        job = analysis.job
+        deadline = time.monotonic() + 20
+        while job.progress < 10 and time.monotonic() < deadline:
+            time.sleep(0.1)
+            job.refresh_from_db()
+        # Its progress shows while its transaction is still open.
+        assert job.status == Job.Status.RUNNING and "Merging the land zones" in job.message
+
+        asked = time.monotonic()
+        assert analysis_cancel(analysis=analysis)
+        job = _wait_for(job, timeout=10)
+        assert time.monotonic() - asked < 5
+    finally:
+        blocker.rollback()
+        blocker.close()
+    assert job.status == Job.Status.CANCELLED
+    analysis.refresh_from_db()
+    assert not analysis.features.exists() and analysis.summary in (None, {})

@@ -1,4 +1,5 @@
-"""A Celery worker killed with SIGKILL in the middle of an import's commit (`make test-long`).
+"""A Celery worker killed with SIGKILL in the middle of an import's commit or an analysis
+(`make test-long`).
 
 The worker is a real process of its own, on the test database, with short time limits so
 that Celery re-delivers the lost message within a minute and the next worker may claim
@@ -30,7 +31,7 @@ ROWS = 120_000
 LIMIT = 15  # the hard time limit, in seconds; soft: 10; re-delivery after 2 x 15
 
 
-def worker(env: dict) -> subprocess.Popen:
+def worker(env: dict, queue: str = "imports") -> subprocess.Popen:
     return subprocess.Popen(
         [
             sys.executable,
@@ -40,7 +41,7 @@ def worker(env: dict) -> subprocess.Popen:
             "portal",
             "worker",
             "-Q",
-            "imports",
+            queue,
             "--pool",
             "solo",
             "-c",
@@ -125,3 +126,59 @@ def test_a_commit_whose_worker_is_killed_runs_again_and_writes_once(importville,
     assert done.attempts == 2
     assert Site.objects.filter(city=importville).count() == ROWS
     assert Import.objects.get(pk=imp.pk).stage == Import.Stage.DONE
+
+
+def test_an_analysis_whose_worker_is_killed_runs_again_and_keeps_one_result(city, mona):
+    """The run is held on a lock (as on a long statement), its worker killed, then freed."""
+    from django.db import connections
+
+    from cities.analyses.base import get_kind
+    from cities.analyses.services import analysis_request
+    from cities.models import Analysis
+    from tests.cities.analysis_fixtures import build_land
+
+    build_land(city)
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgis:///{connection.settings_dict['NAME']}",
+        "CELERY_TASK_TIME_LIMIT": str(LIMIT),
+        "CELERY_TASK_SOFT_TIME_LIMIT": "10",
+    }
+    blocker = connections.create_connection("default")
+    blocker.set_autocommit(False)
+    with blocker.cursor() as cursor:
+        cursor.execute("LOCK TABLE cities_landzone IN ACCESS EXCLUSIVE MODE")
+    first = worker(env, "analyses")
+    try:
+        analysis = analysis_request(
+            user=mona, city=city, kind=get_kind("land-change"),
+            params={"year_from": 2009, "year_to": 2019},
+        ).analysis  # fmt: skip
+        wait(lambda: Job.objects.filter(pk=analysis.job_id, progress__gte=10).exists(), 60)
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+    finally:
+        if first.poll() is None:
+            first.kill()
+        blocker.rollback()
+        blocker.close()
+    assert not Analysis.objects.get(pk=analysis.pk).features.exists()
+    assert Job.objects.get(pk=analysis.job_id).status == Job.Status.RUNNING
+
+    Job.objects.filter(pk=analysis.job_id).update(heartbeat_at="2020-01-01T00:00Z")
+    second = worker(env, "analyses")
+    try:
+        done = wait(
+            lambda: Job.objects.filter(
+                pk=analysis.job_id, status__in=["succeeded", "failed"]
+            ).first(),
+            3 * LIMIT + 60,
+            1,
+        )
+    finally:
+        second.terminate()
+        second.wait(20)
+    assert done.status == Job.Status.SUCCEEDED, done.message
+    assert done.attempts == 2
+    result = Analysis.objects.get(pk=analysis.pk)
+    assert result.features.count() == result.feature_count == 5
