@@ -228,6 +228,9 @@ def execute_analysis(job: Job, progress) -> dict[str, Any]:
         with transaction.atomic(), connection.cursor() as cursor:
             if outermost:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            # PostGIS functions are costed high, so the planner would JIT-compile these
+            # statements: that takes about a second, more than most of them then run.
+            cursor.execute("SET LOCAL jit = off")
             versions = data_versions(analysis.city, kind.inputs)
             run = Run(
                 analysis=analysis,

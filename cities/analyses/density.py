@@ -60,7 +60,7 @@ class DensityForm(AnalysisForm):
 # The hexagon (i, j) of every site, its cell's totals, and the hexagon itself.
 _CELLS = """
 CREATE TEMP TABLE dn_cells ON COMMIT DROP AS
-WITH pts AS (
+WITH pts AS MATERIALIZED (  -- each point transformed once, not in every expression below
   SELECT ST_X(g) AS x, ST_Y(g) AS y, employees, floor_area_m2
   FROM (
     SELECT ST_Transform(s.geom, 3035) AS g, s.employees, s.floor_area_m2
