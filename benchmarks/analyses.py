@@ -17,8 +17,9 @@ deletes its result first, so none is reused.
 The raw SQL is the plain PostGIS formulation of the same answer, reading the same rows
 and returning its figures to the client without storing anything:
 density with `ST_HexagonGrid` joined to the points, clusters with `ST_ClusterDBSCAN` and
-hulls, access with `ST_DWithin` to the stations, sites at risk with `ST_Intersects` on
-the lost land, land change with unions and differences by district.
+hulls, access with `ST_DWithin` to the stations and the district of each site, sites at
+risk with `ST_Intersects` on the lost land, land change with unions and differences by
+district. Both sides run without JIT, as the analyses do.
 
 Machines here are noisy: only the ratios of one run mean anything.
 """
@@ -70,18 +71,23 @@ RAW = {
         SELECT k, count(*), sum(employees), ST_Area(ST_ConvexHull(ST_Collect(g)))
         FROM c WHERE k IS NOT NULL GROUP BY k
     """,
-    "transport-access": f"""
+    "transport-access": """
         WITH stops AS (
           SELECT ST_Transform(f.geom, 3035) AS g FROM cities_contextfeature f
           JOIN cities_contextlayer l ON l.id = f.layer_id
           WHERE l.city_id = %(city)s AND l.slug = %(layer)s
-        ), p AS {SITES_3035}{OPEN}
-        SELECT count(*), count(*) FILTER (WHERE near), sum(employees) FILTER (WHERE near)
+        ), p AS (
+          SELECT s.geom, ST_Transform(s.geom, 3035) AS g, s.employees FROM cities_site s
+          WHERE s.city_id = %(city)s AND s.year_closed IS NULL
+        )
+        SELECT d.name, count(*), count(*) FILTER (WHERE near), sum(employees) FILTER (WHERE near)
         FROM (
-          SELECT p.employees, EXISTS (SELECT 1 FROM stops WHERE ST_DWithin(stops.g, p.g, 800))
-            AS near
+          SELECT p.geom, p.employees,
+                 EXISTS (SELECT 1 FROM stops WHERE ST_DWithin(stops.g, p.g, 800)) AS near
           FROM p
         ) AS t
+        LEFT JOIN cities_district d ON d.city_id = %(city)s AND ST_Intersects(d.geom, t.geom)
+        GROUP BY d.name
     """,
     "sites-at-risk": """
         WITH a AS (SELECT ST_Union(geom) AS g FROM cities_landzone
@@ -173,6 +179,9 @@ def main() -> None:
         call_command("generate_sites", city=city.slug, count=args.sites - have)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE cities_site")
+        # The analyses run without JIT (cities/analyses/base.py); so does the raw SQL, or
+        # its compile time (about a second) would flatter the ratios.
+        cursor.execute("SET jit = off")
     total = Site.objects.filter(city=city).count()
     user, _ = get_user_model().objects.get_or_create(
         username="benchmark-staff", defaults={"is_staff": True, "email": "bench@example.org"}
