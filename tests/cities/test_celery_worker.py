@@ -3,28 +3,19 @@
 import time
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.db import transaction
 
 from cities.jobs import job_enqueue
 from cities.models import Job
-from portal.celery import app
 from tests.factories import CityFactory, DistrictFactory
+from tests.workers import celery_worker
 
 
 @pytest.fixture
 def worker(transactional_db):
     # The worker thread has its own database connection, so the test's data
     # must be committed (transactional_db) for it to be seen.
-    app.loader.import_module("celery.contrib.testing.tasks")
-    with start_worker(
-        app,
-        pool="solo",
-        concurrency=1,
-        queues=["default", "analyses", "imports"],
-        perform_ping_check=False,
-        shutdown_timeout=10,
-    ) as controller:
+    with celery_worker("default", "analyses", "imports") as controller:
         yield controller
 
 

@@ -7,26 +7,17 @@ import re
 import threading
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.db import connections
 from playwright.sync_api import expect
 
-from portal.celery import app
 from tests.e2e.conftest import VIEWPORTS, sign_in
+from tests.workers import celery_worker
 
 
 @pytest.fixture
 def worker(site):
     """A real Celery worker for the analyses queue, beside the live server."""
-    app.loader.import_module("celery.contrib.testing.tasks")
-    with start_worker(
-        app,
-        pool="solo",
-        concurrency=1,
-        queues=["analyses"],
-        perform_ping_check=False,
-        shutdown_timeout=10,
-    ) as controller:
+    with celery_worker("analyses") as controller:
         yield controller
 
 

@@ -10,12 +10,11 @@ import uuid
 import mapbox_vector_tile
 import pyarrow as pa
 import pytest
-from celery.contrib.testing.worker import start_worker
 from playwright.sync_api import expect
 
-from portal.celery import app
 from tests.cities.gis_io import samples
 from tests.e2e.conftest import sign_in
+from tests.workers import celery_worker
 
 # Newtown, somewhere no demo city is (degrees, EPSG:4326).
 WEST, SOUTH = 5.00, 51.00
@@ -24,15 +23,7 @@ WEST, SOUTH = 5.00, 51.00
 @pytest.fixture
 def worker(site):
     """A real Celery worker for the imports queue, beside the live server."""
-    app.loader.import_module("celery.contrib.testing.tasks")
-    with start_worker(
-        app,
-        pool="solo",
-        concurrency=1,
-        queues=["imports"],
-        perform_ping_check=False,
-        shutdown_timeout=10,
-    ) as controller:
+    with celery_worker("imports") as controller:
         yield controller
 
 
