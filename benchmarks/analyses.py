@@ -26,7 +26,6 @@ Machines here are noisy: only the ratios of one run mean anything.
 
 import argparse
 import os
-import platform
 import statistics
 import sys
 import time
@@ -47,6 +46,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
 
+from benchmarks.common import machine  # noqa: E402
 from cities.analyses.base import get_kind  # noqa: E402
 from cities.analyses.services import analysis_delete, analysis_request  # noqa: E402
 from cities.jobs import job_execute  # noqa: E402
@@ -151,17 +151,6 @@ def end_to_end_ms(kind: str, city: City, params: dict, user, client: Client) -> 
     features = analysis.feature_count
     analysis_delete(analysis=analysis)
     return elapsed, features
-
-
-def machine() -> str:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('server_version'), postgis_lib_version()")
-        pg, postgis = cursor.fetchone()
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (
-        f"{platform.machine()}, {os.cpu_count()} cores, {memory:.0f} GiB, Python "
-        f"{platform.python_version()}, PostgreSQL {pg}, PostGIS {postgis}"
-    )
 
 
 def main() -> None:

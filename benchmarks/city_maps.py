@@ -16,7 +16,6 @@ Measures, on the same tiles and pages, in one run:
 import argparse
 import math
 import os
-import platform
 import random
 import statistics
 import sys
@@ -41,6 +40,7 @@ from django.db import connection  # noqa: E402
 from django.http import QueryDict  # noqa: E402
 from django.test import Client  # noqa: E402
 
+from benchmarks.common import machine, timed  # noqa: E402
 from cities.models import City, Site  # noqa: E402
 from cities.selectors import _SITE_PAGE_SQL  # noqa: E402
 from cities.tile_versions import _KEY, _fresh  # noqa: E402
@@ -76,23 +76,6 @@ def same_features(a: bytes, b: bytes) -> bool:
 def pct(values, p):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
-def timed(fn):
-    start = time.perf_counter()
-    result = fn()
-    return (time.perf_counter() - start) * 1000, result
-
-
-def machine() -> str:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('server_version'), postgis_lib_version()")
-        pg, postgis = cursor.fetchone()
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (
-        f"{platform.machine()}, {os.cpu_count()} cores, {memory:.0f} GiB, Python "
-        f"{platform.python_version()}, PostgreSQL {pg}, PostGIS {postgis}"
-    )
 
 
 def main() -> None:

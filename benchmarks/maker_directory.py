@@ -20,7 +20,6 @@ import os
 import random
 import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -38,6 +37,7 @@ django.setup()
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 
+from benchmarks.common import timed  # noqa: E402
 from stakeholders.models import Workspace  # noqa: E402
 from stakeholders.selectors import CLUSTER_PX, POINTS_FROM_ZOOM, WORLD_3857  # noqa: E402
 from stakeholders.services import community_dataset  # noqa: E402
@@ -137,12 +137,6 @@ WHERE w.dist <= %s
                                             LIMIT 1000)
                                ORDER BY dd, id LIMIT 20) AS first20)
 """
-
-
-def timed(fn):
-    start = time.perf_counter()
-    result = fn()
-    return (time.perf_counter() - start) * 1000, result
 
 
 def view(rng: random.Random, zoom: int) -> tuple[float, float, float, float]:
