@@ -262,7 +262,11 @@ def analysis_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if not services.can_manage(request.user, analysis):
         raise PermissionDenied
     if request.method == "POST":
-        services.analysis_delete(analysis=analysis)
+        try:
+            services.analysis_delete(analysis=analysis)
+        except services.AnalysisRefused as exc:
+            messages.error(request, str(exc))
+            return redirect(analysis)
         messages.success(request, _("The result and its map layers are deleted."))
         return redirect("cities:analyses", slug=slug)
     kind = get_kind(analysis.kind)

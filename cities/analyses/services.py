@@ -125,10 +125,15 @@ def analysis_cancel(*, analysis: Analysis) -> bool:
 
 
 def analysis_delete(*, analysis: Analysis) -> None:
-    """Delete a result and its features; a run still going is cancelled first."""
+    """Delete a result, its features and its finished job.
+
+    A run still going is refused (AnalysisRefused): its worker would go on writing the
+    features of a result that no longer exists. It is cancelled first, then deleted.
+    """
     with transaction.atomic():
-        if analysis.job.status in UNFINISHED:
-            job_cancel(job_id=analysis.job_id)
+        status = Job.objects.select_for_update().filter(pk=analysis.job_id)
+        if status.filter(status__in=UNFINISHED).exists():
+            raise AnalysisRefused(_("This analysis is still running: cancel it, then delete it."))
         job_id = analysis.job_id
         analysis.delete()
         Job.objects.filter(pk=job_id, status__in=[

@@ -216,6 +216,22 @@ def test_deleting_a_result_removes_it_and_its_features_after_confirmation(city, 
     assert not AnalysisFeature.objects.exists()
 
 
+def test_a_running_analysis_is_cancelled_before_it_can_be_deleted(city, land, olivia):
+    analysis = analysis_request(
+        user=olivia, city=city, kind=get_kind("land-change"),
+        params={"year_from": 2009, "year_to": 2019},
+    ).analysis  # fmt: skip
+    official = signed_in(olivia)
+
+    refused = official.post(page(analysis, "analysis-delete"), follow=True)
+
+    assert "still running: cancel it, then delete it" in refused.content.decode()
+    assert Analysis.objects.filter(pk=analysis.pk).exists()
+    official.post(page(analysis), {"action": "cancel"})
+    official.post(page(analysis, "analysis-delete"))
+    assert not Analysis.objects.exists() and not Job.objects.exists()
+
+
 def test_only_its_author_and_staff_may_delete_a_result(city, land, olivia, mona):
     analysis = finished(mona, city)
     assert signed_in(olivia).post(page(analysis, "analysis-delete")).status_code == 403
@@ -247,15 +263,17 @@ def test_a_change_to_the_data_makes_the_result_stale_and_a_new_run_computes_it_a
         protection="partial", reference_year=2019, geom=metric_box(600, 600, 100),
     )  # fmt: skip
 
-    stale = signed_in(olivia).get(page(first))
-    assert "The data this result was computed from has changed since" in stale.content.decode()
-    again = analysis_request(
-        user=olivia, city=city, kind=get_kind("land-change"),
-        params={"year_from": 2009, "year_to": 2019},
-    )  # fmt: skip
+    official = signed_in(olivia)
+    stale = official.get(page(first)).content.decode()
+    assert "The data this result was computed from has changed since" in stale
+    assert "Run it again on today’s data" in stale
 
-    assert not again.reused and again.analysis.pk != first.pk
-    assert again.analysis.data_versions["zones"] > first.data_versions["zones"]
+    response = official.post(page(first), {"action": "rerun"})
+
+    again = Analysis.objects.exclude(pk=first.pk).get()
+    assert response.status_code == 302 and response["Location"] == again.get_absolute_url()
+    assert again.params == first.params and again.job.status == Job.Status.QUEUED
+    assert again.data_versions["zones"] > first.data_versions["zones"]
 
 
 def test_a_person_may_have_only_so_many_runs_going_at_once(city, land, olivia, settings):
