@@ -255,16 +255,22 @@ def test_sites_at_risk_are_the_open_ones_on_land_no_longer_zoned(city, mona):
 # ---- No data ----------------------------------------------------------------------------
 
 
+def land_change_run(user, city, year_to: int) -> Analysis:
+    """A land change from 2009, asked for without the form (which would refuse 2030)."""
+    analysis = analysis_request(
+        user=user, city=city, kind=get_kind("land-change"),
+        params={"year_from": 2009, "year_to": year_to},
+    ).analysis  # fmt: skip
+    job_execute(job_id=analysis.job_id)
+    analysis.job.refresh_from_db()
+    return analysis
+
+
 def test_a_run_for_years_without_data_fails_saying_so_and_draws_nothing(city, mona):
     build_land(city)
-    analysis = analysis_request(
-        user=mona, city=city, kind=get_kind("land-change"),
-        params={"year_from": 2009, "year_to": 2030},
-    ).analysis  # fmt: skip
 
-    job_execute(job_id=analysis.job_id)
+    analysis = land_change_run(mona, city, 2030)
 
-    analysis.job.refresh_from_db()
     assert analysis.job.status == Job.Status.FAILED
     assert "has no industrial land data for 2030" in analysis.job.message
     assert not analysis.features.exists()
@@ -273,14 +279,9 @@ def test_a_run_for_years_without_data_fails_saying_so_and_draws_nothing(city, mo
 def test_a_run_that_exceeds_its_time_limit_fails_with_a_message_saying_so(city, mona, settings):
     build_land(city)
     settings.ANALYSIS_TIME_LIMIT = 0
-    analysis = analysis_request(
-        user=mona, city=city, kind=get_kind("land-change"),
-        params={"year_from": 2009, "year_to": 2019},
-    ).analysis  # fmt: skip
 
-    job_execute(job_id=analysis.job_id)
+    analysis = land_change_run(mona, city, 2019)
 
-    analysis.job.refresh_from_db()
     assert analysis.job.status == Job.Status.FAILED
     assert "longer than its time limit (0 seconds)" in analysis.job.message
     assert not analysis.features.exists()
