@@ -75,22 +75,21 @@ WHERE l.city_id = %(city)s AND l.slug = %(layer)s
 
 _SITES = """
 CREATE TEMP TABLE ac_sites ON COMMIT DROP AS
-SELECT s.id, s.name, s.sector_id, coalesce(s.employees, 0) AS jobs, s.geom, n.distance,
+SELECT s.id, coalesce(s.employees, 0) AS jobs, n.distance,
        n.distance <= %(distance)s AS near,
        (SELECT d.id FROM cities_district d
         WHERE d.city_id = %(city)s AND ST_Intersects(d.geom, s.geom) LIMIT 1) AS district
-FROM (SELECT s.*, ST_Transform(s.geom, 3035) AS g FROM cities_site s WHERE {where}) AS s
+FROM (SELECT s.id, s.employees, s.geom, ST_Transform(s.geom, 3035) AS g
+      FROM cities_site s WHERE {where}) AS s
 CROSS JOIN LATERAL (
   SELECT ST_Distance(s.g, t.g) AS distance FROM ac_stops t ORDER BY s.g <-> t.g LIMIT 1
 ) AS n
 """
 
 _FEATURES = """
-INSERT INTO cities_analysisfeature (analysis_id, layer, properties, geom)
-SELECT %(analysis)s, 'beyond',
-       jsonb_build_object('name', s.name, 'sector', s.sector_id, 'employees', s.jobs,
-                          'district', d.name, 'distance_m', round(s.distance::numeric)),
-       s.geom
+INSERT INTO cities_analysissite (analysis_id, layer, site_id, properties)
+SELECT %(analysis)s, 'beyond', s.id,
+       jsonb_build_object('district', d.name, 'distance_m', round(s.distance::numeric))
 FROM ac_sites s LEFT JOIN cities_district d ON d.id = s.district
 WHERE NOT s.near
 ORDER BY s.id
@@ -184,7 +183,13 @@ ACCESS = register_analysis(
             ),
         ),
         layers=(
-            ResultLayer("beyond", gettext_lazy("Sites beyond the distance"), "#c62828", "point"),
+            ResultLayer(
+                "beyond",
+                gettext_lazy("Sites beyond the distance"),
+                "#c62828",
+                "point",
+                sites=True,
+            ),
         ),
         chart=Chart(
             table="districts",

@@ -37,8 +37,7 @@ class AtRiskForm(ZoneYearsMixin, AnalysisForm):
 
 _AT_RISK = """
 CREATE TEMP TABLE ar_sites ON COMMIT DROP AS
-SELECT s.id, s.name, s.sector_id, coalesce(s.employees, 0) AS jobs, s.geom,
-       was.category,
+SELECT s.id, coalesce(s.employees, 0) AS jobs, was.category,
        (SELECT d.id FROM cities_district d
         WHERE d.city_id = %(city)s AND ST_Intersects(d.geom, s.geom) LIMIT 1) AS district
 FROM cities_site s
@@ -57,11 +56,9 @@ WHERE s.city_id = %(city)s AND s.year_closed IS NULL
 """
 
 _FEATURES = """
-INSERT INTO cities_analysisfeature (analysis_id, layer, properties, geom)
-SELECT %(analysis)s, 'at_risk',
-       jsonb_build_object('name', s.name, 'sector', s.sector_id, 'employees', s.jobs,
-                          'district', d.name, 'category', s.category),
-       s.geom
+INSERT INTO cities_analysissite (analysis_id, layer, site_id, properties)
+SELECT %(analysis)s, 'at_risk', s.id,
+       jsonb_build_object('district', d.name, 'category', s.category)
 FROM ar_sites s LEFT JOIN cities_district d ON d.id = s.district
 ORDER BY s.id
 """
@@ -135,7 +132,9 @@ AT_RISK = register_analysis(
                 ),
             ),
         ),
-        layers=(ResultLayer("at_risk", gettext_lazy("Sites at risk"), "#b71c1c", "point"),),
+        layers=(
+            ResultLayer("at_risk", gettext_lazy("Sites at risk"), "#b71c1c", "point", sites=True),
+        ),
         chart=Chart(
             table="districts",
             label="district",

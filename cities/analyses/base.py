@@ -54,6 +54,8 @@ class ResultLayer:
     # "polygon" | "point"; "graduated" polygons are shaded by `value` in classes.
     shape: str = "polygon"
     graduated: bool = False
+    # A selection of the city's sites, stored as references (AnalysisSite), not features.
+    sites: bool = False
 
 
 @dataclass(frozen=True)
@@ -240,6 +242,7 @@ def execute_analysis(job: Job, progress) -> dict[str, Any]:
             )
             # A run after a crash starts from nothing (its first attempt may have committed).
             run.sql("DELETE FROM cities_analysisfeature WHERE analysis_id = %(analysis)s")
+            run.sql("DELETE FROM cities_analysissite WHERE analysis_id = %(analysis)s")
             try:
                 summary = kind.compute(run)
             except OperationalError as exc:
@@ -249,8 +252,9 @@ def execute_analysis(job: Job, progress) -> dict[str, Any]:
             channel(95, _("Saving the result"))
             run.sql("SET LOCAL statement_timeout = 0")
             cursor.execute(
-                "SELECT count(*) FROM cities_analysisfeature WHERE analysis_id = %s",
-                [analysis.pk],
+                "SELECT (SELECT count(*) FROM cities_analysisfeature WHERE analysis_id = %(a)s)"
+                " + (SELECT count(*) FROM cities_analysissite WHERE analysis_id = %(a)s)",
+                {"a": analysis.pk},
             )
             count = cursor.fetchone()[0]
             duration = int((time.monotonic() - started) * 1000)

@@ -1,4 +1,9 @@
-"""Reading a result back: its tables for the page, its features as GeoJSON and tiles."""
+"""Reading a result back: its tables for the page, its features as GeoJSON and tiles.
+
+A layer is either features of its own (`cities_analysisfeature`: lost land, hexagons,
+hulls) or a selection of the city's sites (`cities_analysissite`, joined to `cities_site`
+for the geometry, name and sector). Both are read here, by the same queries.
+"""
 
 import json
 from collections.abc import Iterator
@@ -18,9 +23,13 @@ BUFFER = 64
 def feature_counts(analysis: Analysis) -> dict[str, int]:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT layer, count(*) FROM cities_analysisfeature WHERE analysis_id = %s"
-            " GROUP BY layer",
-            [analysis.pk],
+            "SELECT layer, count(*) FROM cities_analysisfeature WHERE analysis_id = %(a)s"
+            " GROUP BY layer"
+            " UNION ALL"
+            " SELECT a.layer, count(*) FROM cities_analysissite a"
+            " JOIN cities_site s ON s.id = a.site_id WHERE a.analysis_id = %(a)s"
+            " GROUP BY a.layer",
+            {"a": analysis.pk},
         )
         return dict(cursor.fetchall())
 
@@ -47,12 +56,23 @@ def geojson_chunks(analysis: Analysis, kind: AnalysisKind, layer: str | None) ->
     }
     yield (json.dumps(head, ensure_ascii=False)[:-1] + ', "features": [\n').encode()
     sql = """
-        SELECT json_build_object(
-          'type', 'Feature', 'id', f.id,
-          'geometry', ST_AsGeoJSON(f.geom, 6)::json,
-          'properties', jsonb_build_object('layer', f.layer) || f.properties)::text
-        FROM cities_analysisfeature f
-        WHERE f.analysis_id = %(analysis)s AND (%(layer)s::text IS NULL OR f.layer = %(layer)s)
+        SELECT feature FROM (
+          SELECT f.layer, f.id, json_build_object(
+            'type', 'Feature', 'id', f.id,
+            'geometry', ST_AsGeoJSON(f.geom, 6)::json,
+            'properties', jsonb_build_object('layer', f.layer) || f.properties)::text AS feature
+          FROM cities_analysisfeature f
+          WHERE f.analysis_id = %(analysis)s AND (%(layer)s::text IS NULL OR f.layer = %(layer)s)
+          UNION ALL
+          SELECT a.layer, a.site_id, json_build_object(
+            'type', 'Feature', 'id', a.site_id,
+            'geometry', ST_AsGeoJSON(s.geom, 6)::json,
+            'properties', jsonb_build_object(
+              'layer', a.layer, 'site', s.id, 'name', s.name, 'sector', s.sector_id,
+              'employees', s.employees) || a.properties)::text
+          FROM cities_analysissite a JOIN cities_site s ON s.id = a.site_id
+          WHERE a.analysis_id = %(analysis)s AND (%(layer)s::text IS NULL OR a.layer = %(layer)s)
+        ) AS f
         ORDER BY f.layer, f.id
     """
     first = True
@@ -65,21 +85,31 @@ def geojson_chunks(analysis: Analysis, kind: AnalysisKind, layer: str | None) ->
     yield b"\n]}\n"
 
 
+# Sites are thinned at low zooms as the city map's site tiles are (min_zoom).
 _TILE = f"""
 SELECT ST_AsMVT(t.*, 'result', {EXTENT}, 'geom') FROM (
   SELECT f.id, f.layer, (f.properties ->> 'value')::float8 AS value,
-         f.properties ->> 'district' AS district,
+         f.properties ->> 'district' AS district, f.properties ->> 'name' AS name,
          ST_AsMVTGeom(f.geom_3857, ST_TileEnvelope(%(z)s, %(x)s, %(y)s), {EXTENT}, {BUFFER}, true)
            AS geom
   FROM cities_analysisfeature f
   WHERE f.analysis_id = %(analysis)s AND f.geom_3857 && ST_TileEnvelope(%(z)s, %(x)s, %(y)s)
+  UNION ALL
+  SELECT s.id, a.layer, NULL, a.properties ->> 'district', s.name,
+         ST_AsMVTGeom(s.geom_3857, ST_TileEnvelope(%(z)s, %(x)s, %(y)s), {EXTENT}, {BUFFER}, true)
+  FROM cities_site s JOIN cities_analysissite a
+    ON a.analysis_id = %(analysis)s AND a.site_id = s.id
+  WHERE s.city_id = %(city)s AND s.min_zoom <= %(z)s
+    AND s.geom_3857 && ST_TileEnvelope(%(z)s, %(x)s, %(y)s)
 ) AS t
 """  # noqa: S608 (constants only)
 
 
 def result_tile(analysis: Analysis, z: int, x: int, y: int) -> bytes:
     with connection.cursor() as cursor:
-        cursor.execute(_TILE, {"analysis": analysis.pk, "z": z, "x": x, "y": y})
+        cursor.execute(
+            _TILE, {"analysis": analysis.pk, "city": analysis.city_id, "z": z, "x": x, "y": y}
+        )
         return bytes(cursor.fetchone()[0] or b"")
 
 

@@ -1,6 +1,6 @@
 """The models of the spatial base (`spatial`), the import pipeline (`imports`) and analyses."""
 
-from cities.models.analyses import Analysis, AnalysisFeature, DataVersion
+from cities.models.analyses import Analysis, AnalysisFeature, AnalysisSite, DataVersion
 from cities.models.imports import Import, ImportIssue, StagedRow
 from cities.models.spatial import (
     LICENCES,
@@ -31,6 +31,7 @@ __all__ = [
     "Activity",
     "Analysis",
     "AnalysisFeature",
+    "AnalysisSite",
     "City",
     "ContextFeature",
     "ContextLayer",

@@ -291,7 +291,7 @@
   keyOf.set(sites, "sites");
   var control = L.control.layers(null, overlays, { collapsed: window.matchMedia("(max-width: 48rem)").matches }).addTo(map);
 
-  var legend = L.control({ position: "bottomright" });
+  var legend = L.control({ position: "bottomleft" });
   var legendOpen = !window.matchMedia("(max-width: 48rem)").matches;
   legend.onAdd = function () {
     var box = L.DomUtil.create("details", "map-legend");

@@ -1,9 +1,12 @@
 """Each analysis kind against a result worked out by hand on a small city (analysis_fixtures)."""
 
+import json
+
 import pytest
 from django.db import connection
 
 from cities.analyses.base import get_kind
+from cities.analyses.results import geojson_chunks
 from cities.analyses.services import analysis_request
 from cities.jobs import job_execute
 from cities.models import Analysis, Job
@@ -28,9 +31,10 @@ def run(user, city, kind: str, **data) -> Analysis:
 
 
 def layer(analysis: Analysis, name: str) -> list[dict]:
-    return list(
-        analysis.features.filter(layer=name).order_by("id").values_list("properties", flat=True)
-    )
+    """The layer's features as its GeoJSON gives them, whichever table holds them."""
+    chunks = geojson_chunks(analysis, get_kind(analysis.kind), name)
+    collection = json.loads(b"".join(chunks))
+    return [feature["properties"] for feature in collection["features"]]
 
 
 def by(rows: list[dict], key: str = "district") -> dict:
@@ -228,6 +232,7 @@ def test_access_gives_the_share_of_sites_and_jobs_near_a_station_per_district(ci
     assert districts["East"]["jobs_pct"] == pytest.approx(40.0)
     (beyond,) = layer(analysis, "beyond")
     assert beyond["name"] == "far-east" and beyond["district"] == "East"
+    assert beyond["employees"] == 30
     assert beyond["distance_m"] == pytest.approx(1200, abs=1)
 
 

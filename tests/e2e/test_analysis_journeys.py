@@ -1,5 +1,5 @@
 """A Brussels official runs the industrial land change, follows it, reads, downloads, publishes;
-a visitor then finds the result; the official deletes it."""
+a visitor then finds the result and shows it on the city map; the official deletes it."""
 
 import csv
 import io
@@ -10,7 +10,8 @@ import pytest
 from django.db import connections
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import VIEWPORTS, sign_in
+from tests.e2e.conftest import ARTIFACTS, VIEWPORTS, sign_in
+from tests.e2e.map_helpers import open_layers
 from tests.workers import celery_worker
 
 
@@ -98,6 +99,21 @@ def test_an_official_runs_land_change_follows_it_publishes_and_a_visitor_finds_i
         expect(visitor.locator("#result-districts")).to_contain_text("Anderlecht")
         expect(visitor.get_by_role("button", name="Publish this result")).to_have_count(0)
         expect(visitor.get_by_role("button", name="Unpublish")).to_have_count(0)
+
+        # The published result is a layer of the city map, off until it is ticked.
+        visitor.goto(site + "/cities/brussels/")
+        city_map = visitor.locator("#city-map")
+        expect(city_map).to_have_class(re.compile("is-loaded"))
+        expect(city_map).not_to_have_attribute("data-analysis-count", re.compile("."))
+        open_layers(visitor)
+        box = visitor.get_by_role(
+            "checkbox", name=f"Industrial land lost (Industrial land change, #{number})"
+        )
+        expect(box).not_to_be_checked()
+        box.check()
+        expect(city_map).to_have_attribute("data-analysis-count", re.compile(r"^[1-9]"))
+        assert f"analysis-{number}-lost" in visitor.url
+        visitor.locator("#city-map").screenshot(path=ARTIFACTS / "analysis-on-the-city-map.png")
     finally:
         visitor_context.close()
 
