@@ -62,3 +62,22 @@ class InvalidFormStatusMiddleware:
         if any(errors) if isinstance(errors, list) else bool(errors):
             response.status_code = 400
         return response
+
+
+class RateLimitHeadersMiddleware:
+    """`RateLimit-Limit`, `-Remaining`, `-Reset` and `-Policy` (IETF httpapi draft) on
+    every API answer a rate limit counted (portal.throttling leaves them on the request)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        known = getattr(request, "ratelimit", None)
+        if known is not None:
+            limit, remaining, reset, window = known
+            response["RateLimit-Limit"] = str(limit)
+            response["RateLimit-Remaining"] = str(remaining)
+            response["RateLimit-Reset"] = str(reset)
+            response["RateLimit-Policy"] = f"{limit};w={window}"
+        return response

@@ -132,6 +132,7 @@ MIDDLEWARE = [
     "portal.middleware.APILanguageMiddleware",
     "portal.middleware.RejectNulBytesMiddleware",
     "portal.middleware.InvalidFormStatusMiddleware",
+    "portal.middleware.RateLimitHeadersMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -350,13 +351,18 @@ ANALYSIS_GEOJSON_MAX_FEATURES = env_int("ANALYSIS_GEOJSON_MAX_FEATURES", 5000)
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticatedOrReadOnly",
+        "portal.api_auth.TokenScopes",
     ],
+    # Partner tokens first: an unauthenticated request is then told to bring one
+    # (401 with `WWW-Authenticate: Bearer`), not refused outright (403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "portal.api_auth.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
         "portal.throttling.AnonThrottle",
         "portal.throttling.UserThrottle",
+        "portal.throttling.TokenThrottle",
     ],
     # Clients are told apart by REMOTE_ADDR unless proxies are declared: a forged
     # X-Forwarded-For must not buy a fresh rate limit.

@@ -15,5 +15,11 @@ urlpatterns = [
         views.membership_delete,
         name="membership-remove",
     ),
+    path("organisations/<slug:slug>/tokens/new/", views.token_create_view, name="token-create"),
+    path(
+        "organisations/<slug:slug>/tokens/<int:pk>/revoke/",
+        views.token_revoke_view,
+        name="token-revoke",
+    ),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
 ]

@@ -11,13 +11,14 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cities.models import City
 from stakeholders import selectors
 from stakeholders.accounts import account_delete, account_export, heir_organisation
-from stakeholders.forms import DeleteAccountForm, InvitationForm
-from stakeholders.models import Membership, Organisation
+from stakeholders.forms import ApiTokenForm, DeleteAccountForm, InvitationForm
+from stakeholders.models import ApiToken, Membership, Organisation
 from stakeholders.organisations import (
     invitation_accept,
     invitation_create,
@@ -26,6 +27,7 @@ from stakeholders.organisations import (
     membership_remove,
 )
 from stakeholders.permissions import can_moderate
+from stakeholders.tokens import can_manage_tokens, token_create, token_revoke
 
 
 @login_required
@@ -113,7 +115,8 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = get_object_or_404(Organisation, slug=slug)
     membership = organisation.memberships.filter(user=request.user).first()
     admin = is_organisation_admin(request.user, organisation)
-    if membership is None and not admin:
+    manages_tokens = can_manage_tokens(request.user, organisation)
+    if membership is None and not admin and not manages_tokens:
         raise Http404  # organisations' member lists are not public
     form = InvitationForm(request.POST or None)
     status = 200
@@ -145,8 +148,60 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "members": organisation.memberships.select_related("user").order_by("user__username"),
         "invitations": organisation.invitations.filter(accepted_at__isnull=True) if admin else [],
         "form": form,
+        "manages_tokens": manages_tokens,
+        "tokens": organisation.api_tokens.select_related("created_by") if manages_tokens else [],
     }
     return render(request, "stakeholders/organisation_detail.html", context, status=status)
+
+
+def _token_manager(request: HttpRequest, slug: str) -> Organisation:
+    organisation = get_object_or_404(Organisation, slug=slug)
+    if not can_manage_tokens(request.user, organisation):
+        raise PermissionDenied
+    return organisation
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def token_create_view(request: HttpRequest, slug: str) -> HttpResponse:
+    """A new API token: its secret is on the answer to the POST, and on no other page."""
+    organisation = _token_manager(request, slug)
+    form = ApiTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, secret = token_create(
+                organisation=organisation,
+                by=request.user,
+                name=form.cleaned_data["name"],
+                scopes=form.cleaned_data["scopes"],
+                expires_at=form.expires_at(),
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            context = {"organisation": organisation, "token": token, "secret": secret}
+            return render(request, "stakeholders/token_created.html", context)
+    status = 400 if request.method == "POST" else 200
+    context = {"organisation": organisation, "form": form}
+    return render(request, "stakeholders/token_form.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def token_revoke_view(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    organisation = _token_manager(request, slug)
+    token = get_object_or_404(ApiToken, pk=pk, organisation=organisation)
+    if request.method == "POST":
+        token_revoke(token=token, by=request.user)
+        messages.success(
+            request,
+            _("The token “%(name)s” is revoked: it no longer works.") % {"name": token.name},
+        )
+        return redirect("organisation", slug=slug)
+    context = {"organisation": organisation, "token": token}
+    return render(request, "stakeholders/token_revoke.html", context)
 
 
 @login_required

@@ -7,6 +7,7 @@ from modeltranslation.admin import TranslationAdmin
 
 from stakeholders.accounts import account_delete
 from stakeholders.models import (
+    ApiToken,
     Invitation,
     Machine,
     Membership,
@@ -50,11 +51,27 @@ class PortalUserAdmin(UserAdmin):
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "city"]
+    list_display = ["name", "kind", "city", "api_requests_per_minute"]
     list_filter = ["kind", "city"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are made on the organisation's page (the secret is shown there, once); here
+    staff see them and may revoke one by setting its revocation time."""
+
+    list_display = ["name", "prefix", "organisation", "expires_at", "last_used_at", "revoked_at"]
+    list_filter = ["organisation"]
+    search_fields = ["name", "prefix", "organisation__name"]
+    fields = ["organisation", "name", "prefix", "scopes", "note", "created_by", "created_at",
+              "expires_at", "last_used_at", "last_used_ip", "revoked_at", "revoked_by"]  # fmt: skip
+    readonly_fields = [f for f in fields if f not in ("note", "revoked_at")]
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
 
 @admin.register(Invitation)

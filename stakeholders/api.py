@@ -14,6 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
@@ -276,7 +277,8 @@ class OwnWorkspaceViewSet(
     details for a moderator, as on the site."""
 
     serializer_class = OwnWorkspaceSerializer
-    permission_classes = [permissions.IsAuthenticated]
+    permission_classes = [permissions.IsAuthenticated, *api_settings.DEFAULT_PERMISSION_CLASSES]
+    token_access = False  # a person's own workspaces: signed in, not through a partner token
     pagination_class = None
     filter_backends = []
     lookup_field = "slug"

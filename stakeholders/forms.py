@@ -1,17 +1,20 @@
 import json
 import math
+from datetime import datetime, time, timedelta
 
 from allauth.account.forms import LoginForm
 from django import forms
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, Point
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from leaflet.forms.widgets import LeafletWidget
 
 from cities.models import City
 from portal.images import image_clean
-from stakeholders.models import Membership, Workspace
+from stakeholders.models import ApiToken, Membership, Workspace
 from stakeholders.services import MAX_PHOTOS, Decision, Photo
+from stakeholders.tokens import DEFAULT_LIFETIME
 
 
 class PortalLoginForm(LoginForm):
@@ -278,6 +281,52 @@ class InvitationForm(forms.Form):
     role = forms.ChoiceField(
         label=_("Role"), choices=Membership.Role.choices, initial=Membership.Role.MEMBER
     )
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("What the token is for, such as “QGIS at the planning office”."),
+    )
+    scopes = forms.MultipleChoiceField(
+        label=_("Scopes"),
+        choices=ApiToken.Scope.choices,
+        initial=[ApiToken.Scope.READ],
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Give a token only what it needs: a map client needs only to read."),
+    )
+    expires_on = forms.DateField(
+        label=_("Expires on"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("At most one year from today."),
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        self.fields["expires_on"].initial = today + DEFAULT_LIFETIME
+        self.fields["expires_on"].widget.attrs.update(
+            min=(today + timedelta(days=1)).isoformat(),
+            max=(today + timedelta(days=365)).isoformat(),
+        )
+
+    def clean_expires_on(self):
+        day = self.cleaned_data["expires_on"]
+        today = timezone.localdate()
+        if day <= today:
+            raise forms.ValidationError(_("Choose a day after today."))
+        if day > today + timedelta(days=365):
+            raise forms.ValidationError(_("A token lasts at most one year."))
+        return day
+
+    def expires_at(self):
+        """The end of the chosen day, in the portal's time zone."""
+        day = self.cleaned_data["expires_on"] + timedelta(days=1)
+        return timezone.make_aware(datetime.combine(day, time.min))
 
 
 class DeleteAccountForm(forms.Form):

@@ -107,6 +107,11 @@ class Organisation(models.Model):
         help_text=_("Required for a city administration: its members are that city's officials."),
     )
     website = models.URLField(_("website"), blank=True)
+    api_requests_per_minute = models.PositiveIntegerField(
+        _("API requests per minute, per token"),
+        default=600,
+        help_text=_("The rate limit of each of the organisation's API tokens."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="organisations"
@@ -184,6 +189,75 @@ class Invitation(models.Model):
     @property
     def is_open(self) -> bool:
         return self.accepted_at is None and self.expires_at > timezone.now()
+
+
+class ApiToken(models.Model):
+    """A partner organisation's key to the API, sent as `Authorization: Bearer <secret>`.
+
+    The secret is shown once, when the token is made; only its SHA-256 digest is stored
+    (the secret is 256 random bits, so a fast digest is as safe as a slow one), with a
+    prefix that identifies the token in lists and logs without revealing it.
+    See stakeholders/tokens.py for how tokens are made, checked and revoked.
+    """
+
+    class Scope(models.TextChoices):
+        READ = "read", _("Read the API")
+        WRITE_SITES = "write:sites", _("Write manufacturing sites")
+        WRITE_ZONES = "write:zones", _("Write industrial land zones")
+        WRITE_INDICATORS = "write:indicators", _("Write indicators")
+        WRITE_FLOWS = "write:flows", _("Write material flows")
+        WRITE_CONTEXT = "write:context", _("Write context layers")
+
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE,
+        related_name="api_tokens",
+    )  # fmt: skip
+    name = models.CharField(_("name"), max_length=100)
+    note = models.TextField(_("note"), blank=True, max_length=1000)
+    scopes = ArrayField(
+        models.CharField(max_length=20, choices=Scope.choices), verbose_name=_("scopes")
+    )
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True)
+    digest = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("revoked by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    last_used_ip = models.GenericIPAddressField(_("last used from"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")),
+                name="api_token_expires_after_it_is_made",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def is_active(self) -> bool:
+        return not self.is_revoked and not self.is_expired
 
 
 class Process(models.Model):

@@ -13,8 +13,14 @@ from django.urls import reverse
 from cities.analyses.base import get_kind
 from cities.analyses.services import AnalysisRefused, analysis_request
 from cities.jobs import job_execute
-from cities.models import Analysis, Job, LandZone
-from tests.cities.analysis_fixtures import build_districts, build_land, metric_box, site
+from cities.models import Analysis, AnalysisFeature, AnalysisSite, Job, LandZone
+from tests.cities.analysis_fixtures import (
+    build_districts,
+    build_land,
+    build_stations,
+    metric_box,
+    site,
+)
 from tests.factories import CityFactory, square
 
 
@@ -211,8 +217,6 @@ def test_deleting_a_result_removes_it_and_its_features_after_confirmation(city, 
 
     assert response.status_code == 302
     assert not Analysis.objects.exists() and not Job.objects.exists()
-    from cities.models import AnalysisFeature
-
     assert not AnalysisFeature.objects.exists()
 
 
@@ -425,6 +429,43 @@ def test_a_result_tile_holds_its_layers_and_a_bad_tile_is_a_400(city, land, oliv
     assert official.get(page(analysis, "analysis-tile", z=3, x=99, y=0)).status_code == 400
 
 
+def test_a_layer_of_sites_is_drawn_from_the_sites_themselves_and_thinned_like_them(
+    city, land, olivia
+):
+    build_stations(city, (500, 500))
+    far = site(city, "far", 1900, 900, employees=7, min_zoom=14)
+    also_far = site(city, "also-far", 1898, 898, employees=2, min_zoom=9)
+    site(city, "near", 600, 600)
+    analysis = finished(olivia, city, "transport-access", layer="rail-stations", distance=800)
+    official = signed_in(olivia)
+    assert analysis.feature_count == 2
+    assert set(AnalysisSite.objects.values_list("site__name", flat=True)) == {"far", "also-far"}
+
+    def drawn(z: int) -> dict[str, dict]:
+        x, y = tile_of(far.geom, z)
+        response = official.get(page(analysis, "analysis-tile", z=z, x=x, y=y))
+        assert response.status_code == 200
+        layers = mapbox_vector_tile.decode(response.content).values()
+        return {f["properties"]["name"]: f["properties"] for t in layers for f in t["features"]}
+
+    at_14 = drawn(14)
+    assert set(at_14) == {"far", "also-far"}
+    assert at_14["far"]["layer"] == "beyond" and at_14["far"]["district"] == "East"
+    assert set(drawn(10)) == {"also-far"}  # thinned as the city map's site tiles are
+
+    # A site deleted since drops out of the layer; the result says its data changed.
+    also_far.delete()
+    (feature,) = json.loads(b"".join(official.get(page(analysis, "analysis-geojson"))))["features"]
+    assert feature["properties"] == {
+        "layer": "beyond", "site": far.pk, "name": "far", "sector": 25, "employees": 7,
+        "district": "East", "distance_m": feature["properties"]["distance_m"],
+    }  # fmt: skip
+    assert feature["properties"]["distance_m"] > 800
+
+    official.post(page(analysis, "analysis-delete"))
+    assert not Analysis.objects.exists() and not AnalysisSite.objects.exists()
+
+
 # ---- The API ------------------------------------------------------------------------------
 
 API = "/api/v1/analyses/"
@@ -460,7 +501,7 @@ def test_a_partner_asks_for_a_run_follows_it_and_reads_its_result(city, land, ol
 
 
 def test_the_api_refuses_visitors_makers_and_bad_parameters_with_reasons(city, land, bob, olivia):
-    assert Client().post(API, LAND, content_type="application/json").status_code == 403
+    assert Client().post(API, LAND, content_type="application/json").status_code == 401
     assert signed_in(bob).post(API, LAND, content_type="application/json").status_code == 403
 
     bad = {**LAND, "parameters": {"year_from": 2019, "year_to": 2009}}

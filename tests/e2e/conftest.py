@@ -96,14 +96,15 @@ def sign_in(page, site, username: str, next_path: str, password: str = PASSWORD)
 def _people() -> None:
     """Edith is project staff (editor and moderator); Mo is a maker with no staff rights;
     Otto works for the city of Brussels and administers its office on the portal; Dana
-    manages data (imports, new cities, datasets)."""
+    manages data (imports, new cities, datasets); Pia administers a research partner."""
     from django.contrib.auth.models import Group
 
     from stakeholders.models import User
 
     staff = [Group.objects.get_or_create(name=name)[0] for name in ("editors", "moderators")]
     data = [Group.objects.get_or_create(name="data-managers")[0]]
-    for username, groups in (("edith", staff), ("mo", []), ("otto", []), ("dana", data)):
+    people = (("edith", staff), ("mo", []), ("otto", []), ("dana", data), ("pia", []))
+    for username, groups in people:
         user, created = User.objects.get_or_create(
             username=username, defaults={"email": f"{username}@example.org"}
         )
@@ -118,6 +119,12 @@ def _people() -> None:
     office = Organisation.objects.get(slug="demo-brussels-administration")
     Membership.objects.get_or_create(
         organisation=office, user=User.objects.get(username="otto"), defaults={"role": "admin"}
+    )
+    # Pia administers the (synthetic) research partner, which holds API tokens.
+    Membership.objects.get_or_create(
+        organisation=Organisation.objects.get(slug="demo-research-partner"),
+        user=User.objects.get(username="pia"),
+        defaults={"role": "admin"},
     )
     # Mo keeps two published demo workspaces, one for each viewport's dashboard journey.
 
