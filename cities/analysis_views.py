@@ -362,7 +362,9 @@ def analysis_tile(request: HttpRequest, slug: str, pk: int, z: int, x: int, y: i
         check_coordinates(z, x, y)
     except TileRequestError as exc:
         return JsonResponse({"detail": str(exc)}, status=400)
-    # A result never changes once computed: its id is its version.
+    # A result never changes once computed: its id is its version. (A layer of sites draws
+    # their current positions; a site moved since shows within a day, and the result page
+    # says its data has changed.)
     key = f"analysis-tile:{analysis.pk}:{analysis.duration_ms}:{z}/{x}/{y}"
     etag = '"' + hashlib.blake2s(key.encode(), digest_size=12).hexdigest() + '"'
     if request.headers.get("If-None-Match") == etag:

@@ -16,7 +16,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from stakeholders.models import ApiToken, Organisation
+from stakeholders.models import ApiToken, Membership, Organisation
 from stakeholders.tokens import token_for_secret, token_record_use
 
 
@@ -40,6 +40,11 @@ class TokenUser(AnonymousUser):
     @property
     def is_authenticated(self) -> bool:
         return True
+
+    @property
+    def memberships(self):
+        """A token belongs to no organisation as a person does (no admin rights by role)."""
+        return Membership.objects.none()
 
     @cached_property
     def official_city_ids(self) -> frozenset[int]:

@@ -9,6 +9,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db.models.functions import Cast, Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -110,6 +111,7 @@ class Organisation(models.Model):
     api_requests_per_minute = models.PositiveIntegerField(
         _("API requests per minute, per token"),
         default=600,
+        validators=[MinValueValidator(1)],  # revoke the tokens to stop them, not a rate of 0
         help_text=_("The rate limit of each of the organisation's API tokens."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

@@ -19,8 +19,9 @@ from stakeholders.models import Invitation, Membership, Organisation, User
 INVITATION_LIFETIME = timedelta(days=14)
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+def secret_digest(secret: str) -> str:
+    """What is stored of a random secret (an invitation link's, an API token): its SHA-256."""
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def is_organisation_admin(user, organisation: Organisation) -> bool:
@@ -49,7 +50,7 @@ def invitation_create(*, organisation: Organisation, by: User, email: str, role:
         organisation=organisation,
         email=email,
         role=role,
-        token_digest=_digest(token),
+        token_digest=secret_digest(token),
         invited_by=by,
         expires_at=timezone.now() + INVITATION_LIFETIME,
     )
@@ -65,7 +66,7 @@ def invitation_create(*, organisation: Organisation, by: User, email: str, role:
 def invitation_for(token: str) -> Invitation | None:
     return (
         Invitation.objects.select_related("organisation")
-        .filter(token_digest=_digest(token))
+        .filter(token_digest=secret_digest(token))
         .first()
     )
 
@@ -74,7 +75,9 @@ def invitation_for(token: str) -> Invitation | None:
 def invitation_accept(*, token: str, user: User) -> Membership:
     """Join the organisation, if the link is open and was sent to one of the user's
     verified addresses (a forwarded link does not make someone else a member)."""
-    invitation = Invitation.objects.select_for_update().filter(token_digest=_digest(token)).first()
+    invitation = (
+        Invitation.objects.select_for_update().filter(token_digest=secret_digest(token)).first()
+    )
     if invitation is None or not invitation.is_open:
         raise ValidationError(_("This invitation is no longer valid. Ask for a new one."))
     if not EmailAddress.objects.filter(

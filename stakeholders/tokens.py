@@ -6,7 +6,6 @@ shown in lists; the whole token is stored only as its SHA-256 digest. A token ac
 organisation, never with its creator's own rights: see portal/api_auth.py.
 """
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -16,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from stakeholders.models import ApiToken, Organisation, User
-from stakeholders.organisations import is_organisation_admin
+from stakeholders.organisations import is_organisation_admin, secret_digest
 
 MAX_LIFETIME = timedelta(days=366)  # "at most one year", whatever the time of day
 DEFAULT_LIFETIME = timedelta(days=90)
@@ -30,10 +29,6 @@ TOKEN_HOLDERS = {
     Organisation.Kind.RESEARCH,
     Organisation.Kind.CITY_ADMINISTRATION,
 }
-
-
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def can_manage_tokens(user, organisation: Organisation) -> bool:
@@ -74,7 +69,7 @@ def token_create(
         note=note.strip(),
         scopes=sorted(set(scopes)),
         prefix=prefix,
-        digest=_digest(secret),
+        digest=secret_digest(secret),
         created_by=by,
         expires_at=expires_at,
     )
@@ -98,7 +93,9 @@ def token_for_secret(secret: str) -> ApiToken | None:
     """The token a request's secret names, if it is well formed and known (active or not)."""
     if not secret.startswith(PREFIX) or len(secret) > 100:
         return None
-    return ApiToken.objects.select_related("organisation").filter(digest=_digest(secret)).first()
+    return (
+        ApiToken.objects.select_related("organisation").filter(digest=secret_digest(secret)).first()
+    )
 
 
 def token_record_use(token: ApiToken, ip: str | None) -> None:

@@ -251,12 +251,9 @@ def execute_analysis(job: Job, progress) -> dict[str, Any]:
                 raise
             channel(95, _("Saving the result"))
             run.sql("SET LOCAL statement_timeout = 0")
-            cursor.execute(
-                "SELECT (SELECT count(*) FROM cities_analysisfeature WHERE analysis_id = %(a)s)"
-                " + (SELECT count(*) FROM cities_analysissite WHERE analysis_id = %(a)s)",
-                {"a": analysis.pk},
-            )
-            count = cursor.fetchone()[0]
+            # Counted once here, so the result page and the city map never count them again.
+            summary = {**summary, "layer_counts": count_layers(cursor, analysis.pk)}
+            count = sum(summary["layer_counts"].values())
             duration = int((time.monotonic() - started) * 1000)
             Analysis.objects.filter(pk=analysis.pk).update(
                 summary=summary, data_versions=versions, feature_count=count, duration_ms=duration
@@ -266,6 +263,19 @@ def execute_analysis(job: Job, progress) -> dict[str, Any]:
     finally:
         channel.close()
     return {"features": count, "duration_ms": duration}
+
+
+def count_layers(cursor, analysis_id: int) -> dict[str, int]:
+    """How many features or sites each layer of a result holds."""
+    cursor.execute(
+        "SELECT layer, count(*) FROM cities_analysisfeature WHERE analysis_id = %(a)s"
+        " GROUP BY layer"
+        " UNION ALL"
+        " SELECT layer, count(*) FROM cities_analysissite WHERE analysis_id = %(a)s"
+        " GROUP BY layer",
+        {"a": analysis_id},
+    )
+    return dict(cursor.fetchall())
 
 
 # ---- Parameter forms -------------------------------------------------------------

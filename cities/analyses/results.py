@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.urls import reverse
 
-from cities.analyses.base import AnalysisKind, ResultLayer, Table, get_kind
+from cities.analyses.base import AnalysisKind, ResultLayer, Table, count_layers, get_kind
 from cities.models import Analysis, City, Job
 
 BATCH = 2000
@@ -21,17 +21,12 @@ BUFFER = 64
 
 
 def feature_counts(analysis: Analysis) -> dict[str, int]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT layer, count(*) FROM cities_analysisfeature WHERE analysis_id = %(a)s"
-            " GROUP BY layer"
-            " UNION ALL"
-            " SELECT a.layer, count(*) FROM cities_analysissite a"
-            " JOIN cities_site s ON s.id = a.site_id WHERE a.analysis_id = %(a)s"
-            " GROUP BY a.layer",
-            {"a": analysis.pk},
-        )
-        return dict(cursor.fetchall())
+    """Each layer's size, as the run counted it (results stored before that are counted)."""
+    counts = (analysis.summary or {}).get("layer_counts")
+    if counts is None:
+        with connection.cursor() as cursor:
+            counts = count_layers(cursor, analysis.pk)
+    return counts
 
 
 def table_rows(table: Table, summary: dict) -> list[list[tuple[str, object]]]:
@@ -147,7 +142,10 @@ def published_layers(city: City) -> list[dict]:
             continue
         large = analysis.feature_count > settings.ANALYSIS_GEOJSON_MAX_FEATURES
         analysis.city = city
+        counts = (analysis.summary or {}).get("layer_counts")
         for layer in kind.layers:
+            if counts is not None and not counts.get(layer.key):
+                continue  # an empty layer (no land gained, say) is no overlay
             config = layer_config(analysis, layer, analysis.summary or {}, large)
             config["key"] = f"analysis-{analysis.pk}-{layer.key}"
             config["layer"] = layer.key

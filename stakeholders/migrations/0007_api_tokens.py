@@ -3,6 +3,7 @@
 import django.contrib.postgres.fields
 import django.db.models.deletion
 from django.conf import settings
+import django.core.validators
 from django.db import migrations, models
 
 
@@ -16,7 +17,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='organisation',
             name='api_requests_per_minute',
-            field=models.PositiveIntegerField(default=600, help_text="The rate limit of each of the organisation's API tokens.", verbose_name='API requests per minute, per token'),
+            field=models.PositiveIntegerField(default=600, help_text="The rate limit of each of the organisation's API tokens.", validators=[django.core.validators.MinValueValidator(1)], verbose_name='API requests per minute, per token'),
         ),
         migrations.CreateModel(
             name='ApiToken',

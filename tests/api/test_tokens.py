@@ -186,6 +186,20 @@ def test_a_token_does_only_what_its_scopes_and_the_view_allow(partner, admin, ci
     assert response.status_code == 403 and "cannot be used here" in response.json()["detail"]
 
 
+def test_a_read_token_reads_every_public_endpoint_as_a_visitor_would(demo, partner, admin):
+    secret = make(partner, admin)
+    client = Client()
+    root = client.get("/api/v1/", **bearer(secret)).json()
+    workspace = client.get("/api/v1/workspaces/?limit=1").json()["features"][0]
+    paths = [*root.values(), f"/api/v1/workspaces/{workspace['id']}/"]
+    for path in paths:
+        if "/me/" in path:
+            continue  # a person's own: tested above
+        as_token = client.get(path, **bearer(secret))
+        as_visitor = client.get(path)
+        assert as_token.status_code == as_visitor.status_code == 200, path
+
+
 def test_a_token_never_carries_its_makers_staff_rights(partner, city):
     staff = user("stella", is_staff=True)
     secret = make(partner, staff)

@@ -12,12 +12,42 @@ F, which left industrial zoning, and E as I1, which became MX), gained 2 ha (C,
 and E as MX), kept 1 ha (A).
 """
 
+import json
 from dataclasses import dataclass
 
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 
-from cities.models import ContextFeature, ContextLayer, LandZone, Site, ZoningCategory
+from cities.analyses.base import get_kind
+from cities.analyses.results import geojson_chunks
+from cities.analyses.services import analysis_request
+from cities.jobs import job_execute
+from cities.models import (
+    Analysis,
+    ContextFeature,
+    ContextLayer,
+    Job,
+    LandZone,
+    Site,
+    ZoningCategory,
+)
 from tests.factories import DistrictFactory
+
+
+def run(user, city, kind: str, **data) -> Analysis:
+    """Fill in the kind's form as a person would, ask for the run, and run it here."""
+    form = get_kind(kind).form(data=data, city=city)
+    assert form.is_valid(), form.errors
+    requested = analysis_request(user=user, city=city, kind=get_kind(kind), params=form.params())
+    job_execute(job_id=requested.analysis.job_id)
+    result = Analysis.objects.select_related("job", "city").get(pk=requested.analysis.pk)
+    assert result.job.status == Job.Status.SUCCEEDED, result.job.message
+    return result
+
+
+def layer(analysis: Analysis, name: str) -> list[dict]:
+    """The layer's features' properties as its GeoJSON gives them, whichever table holds them."""
+    chunks = geojson_chunks(analysis, get_kind(analysis.kind), name)
+    return [f["properties"] for f in json.loads(b"".join(chunks))["features"]]
 
 
 def _origin() -> tuple[float, float]:

@@ -1,12 +1,9 @@
 """Each analysis kind against a result worked out by hand on a small city (analysis_fixtures)."""
 
-import json
-
 import pytest
 from django.db import connection
 
 from cities.analyses.base import get_kind
-from cities.analyses.results import geojson_chunks
 from cities.analyses.services import analysis_request
 from cities.jobs import job_execute
 from cities.models import Analysis, Job
@@ -14,27 +11,11 @@ from tests.cities.analysis_fixtures import (
     build_districts,
     build_land,
     build_stations,
+    layer,
     metric_box,
+    run,
     site,
 )
-
-
-def run(user, city, kind: str, **data) -> Analysis:
-    """Fill in the kind's form as a person would, ask for the run, and run it here."""
-    form = get_kind(kind).form(data=data, city=city)
-    assert form.is_valid(), form.errors
-    analysis = analysis_request(user=user, city=city, kind=get_kind(kind), params=form.params())
-    job_execute(job_id=analysis.analysis.job_id)
-    result = Analysis.objects.select_related("job").get(pk=analysis.analysis.pk)
-    assert result.job.status == Job.Status.SUCCEEDED, result.job.message
-    return result
-
-
-def layer(analysis: Analysis, name: str) -> list[dict]:
-    """The layer's features as its GeoJSON gives them, whichever table holds them."""
-    chunks = geojson_chunks(analysis, get_kind(analysis.kind), name)
-    collection = json.loads(b"".join(chunks))
-    return [feature["properties"] for feature in collection["features"]]
 
 
 def by(rows: list[dict], key: str = "district") -> dict:

@@ -9,10 +9,8 @@ formulation of the same question.
 import pytest
 from django.db import connection
 
-from cities.analyses.base import get_kind
-from cities.analyses.services import analysis_request
-from cities.jobs import job_execute
-from cities.models import Analysis, City, ContextLayer, Job
+from cities.models import City, ContextLayer
+from tests.cities.analysis_fixtures import run
 
 CITIES = ["brussels", "london", "rotterdam-the-hague"]
 OPEN = "s.city_id = %(city)s AND s.year_closed IS NULL"
@@ -20,14 +18,8 @@ ZONED = """EXISTS (SELECT 1 FROM cities_landzone z WHERE z.city_id = %(city)s
                    AND z.reference_year = {year} AND ST_Intersects(z.geom, s.geom))"""
 
 
-def run(user, city, kind: str, **data) -> dict:
-    form = get_kind(kind).form(data=data, city=city)
-    assert form.is_valid(), form.errors
-    requested = analysis_request(user=user, city=city, kind=get_kind(kind), params=form.params())
-    job_execute(job_id=requested.analysis.job_id)
-    result = Analysis.objects.select_related("job").get(pk=requested.analysis.pk)
-    assert result.job.status == Job.Status.SUCCEEDED, result.job.message
-    return result.summary["totals"]
+def totals(user, city, kind: str, **data) -> dict:
+    return run(user, city, kind, **data).summary["totals"]
 
 
 def one(sql: str, city: City) -> float:
@@ -42,10 +34,10 @@ def test_each_analysis_agrees_with_the_direct_postgis_answer_on_a_demo_city(demo
     open_sites = one(f"SELECT count(*) FROM cities_site s WHERE {OPEN}", city)
     assert open_sites > 1000
 
-    density = run(mona, city, "density", cell_size="500", measure="sites")
+    density = totals(mona, city, "density", cell_size="500", measure="sites")
     assert density["sites"] == open_sites
 
-    clusters = run(mona, city, "clusters", distance="200", min_points="10")
+    clusters = totals(mona, city, "clusters", distance="200", min_points="10")
     clustered = one(
         f"""SELECT count(k) FROM (
               SELECT ST_ClusterDBSCAN(ST_Transform(s.geom, 3035), 200, 10) OVER () AS k
@@ -55,7 +47,7 @@ def test_each_analysis_agrees_with_the_direct_postgis_answer_on_a_demo_city(demo
     assert clusters["clustered_sites"] == clustered > 0
 
     layer = ContextLayer.objects.get(city=city, slug="stations")
-    access = run(mona, city, "transport-access", layer="stations", distance="800")
+    access = totals(mona, city, "transport-access", layer="stations", distance="800")
     near = one(
         f"""SELECT count(*) FROM cities_site s WHERE {OPEN} AND EXISTS (
               SELECT 1 FROM cities_contextfeature f WHERE f.layer_id = {layer.pk}
@@ -64,7 +56,7 @@ def test_each_analysis_agrees_with_the_direct_postgis_answer_on_a_demo_city(demo
     )
     assert (access["sites"], access["sites_near"]) == (open_sites, near)
 
-    at_risk = run(mona, city, "sites-at-risk", year_from="2009", year_to="2019")
+    at_risk = totals(mona, city, "sites-at-risk", year_from="2009", year_to="2019")
     risky = one(
         f"SELECT count(*) FROM cities_site s WHERE {OPEN} AND {ZONED.format(year=2009)}"
         f" AND NOT {ZONED.format(year=2019)}",
@@ -72,7 +64,7 @@ def test_each_analysis_agrees_with_the_direct_postgis_answer_on_a_demo_city(demo
     )
     assert at_risk["sites"] == risky > 0
 
-    change = run(mona, city, "land-change", year_from="2009", year_to="2019")
+    change = totals(mona, city, "land-change", year_from="2009", year_to="2019")
     lost = one(
         """SELECT ST_Area(ST_Difference(
                  (SELECT ST_Union(ST_Transform(geom, 3035)) FROM cities_landzone

@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from cities.analyses.base import get_kind
+from cities.analyses.results import published_layers
 from cities.analyses.services import AnalysisRefused, analysis_request
 from cities.jobs import job_execute
 from cities.models import Analysis, AnalysisFeature, AnalysisSite, Job, LandZone
@@ -183,9 +184,13 @@ def test_publishing_shows_the_result_to_everyone_and_unpublishing_hides_it(city,
     assert analysis.get_absolute_url() in index
     assert visitor.get(page(analysis)).status_code == 200
     assert visitor.post(page(analysis), {"action": "unpublish"}).status_code == 403
+    # On the city map, as layers: those with features, counted once by the run.
+    assert analysis.summary["layer_counts"] == {"lost": 3, "gained": 2}
+    assert [overlay["layer"] for overlay in published_layers(city)] == ["lost", "gained"]
 
     official.post(page(analysis), {"action": "unpublish"})
     assert visitor.get(page(analysis)).status_code == 404
+    assert published_layers(city) == []
 
 
 def test_a_run_still_going_cannot_be_published(city, land, olivia):
@@ -328,7 +333,8 @@ def test_a_result_page_shows_its_totals_tables_and_map_layers(
     official = signed_in(olivia)
     official.get("/")
 
-    with django_assert_num_queries(8):
+    # None of them counts the result's layers (the run stored the counts), none per row.
+    with django_assert_num_queries(7):
         response = official.get(page(analysis))
 
     html = response.content.decode()

@@ -53,6 +53,7 @@ def test_a_partner_admin_makes_a_token_a_script_uses_it_and_a_revoke_stops_it(si
 
     row.get_by_role("link", name=re.compile("Revoke")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Revoke the token?")
+    page.shoot("token-revoke")
     page.get_by_role("button", name="Revoke").click()
     expect(page.get_by_role("status").first).to_contain_text("no longer works")
     expect(page.get_by_role("row").filter(has_text=name)).to_contain_text("Revoked")

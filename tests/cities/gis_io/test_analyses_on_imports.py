@@ -12,11 +12,8 @@ import json
 import pyarrow as pa
 import pytest
 
-from cities.analyses.base import get_kind
-from cities.analyses.results import geojson_chunks
-from cities.analyses.services import analysis_request
-from cities.jobs import job_execute
-from cities.models import Analysis, City, District, Import, Job, Site
+from cities.models import Analysis, City, District, Import, Site
+from tests.cities.analysis_fixtures import layer, run
 from tests.cities.gis_io import samples
 from tests.cities.gis_io.pipeline import commit, report, upload, validate
 
@@ -112,21 +109,6 @@ def newtown(tmp_path) -> City:
     return city
 
 
-def run(user, city, kind: str, **data) -> Analysis:
-    form = get_kind(kind).form(data=data, city=city)
-    assert form.is_valid(), form.errors
-    requested = analysis_request(user=user, city=city, kind=get_kind(kind), params=form.params())
-    job_execute(job_id=requested.analysis.job_id)
-    result = Analysis.objects.select_related("job", "city").get(pk=requested.analysis.pk)
-    assert result.job.status == Job.Status.SUCCEEDED, result.job.message
-    return result
-
-
-def features(analysis: Analysis, layer: str) -> list[dict]:
-    chunks = geojson_chunks(analysis, get_kind(analysis.kind), layer)
-    return [f["properties"] for f in json.loads(b"".join(chunks))["features"]]
-
-
 def by_district(analysis: Analysis) -> dict[str, dict]:
     return {row["district"]: row for row in analysis.summary["tables"]["districts"]}
 
@@ -141,25 +123,25 @@ def test_every_analysis_runs_on_a_city_that_came_in_through_the_import_pipeline(
     assert districts["East"]["lost_ha"] == pytest.approx(4, rel=0.005)
     assert districts["West"]["kept_ha"] == pytest.approx(4, rel=0.005)
     assert districts["West"]["lost_ha"] == 0 and districts["East"]["kept_ha"] == 0
-    assert [f["district"] for f in features(change, "lost")] == ["East"]
+    assert [f["district"] for f in layer(change, "lost")] == ["East"]
 
     density = run(mona, newtown, "density", cell_size="500", measure="sites")
-    assert sum(f["value"] for f in features(density, "cells")) == 4
+    assert sum(f["value"] for f in layer(density, "cells")) == 4
 
     # 900 m: D-B (721 m) and B-C (707 m) join; A-D (566 m) brings A in; A-B is 1,000 m.
     clusters = run(mona, newtown, "clusters", distance="900", min_points="3")
-    (cluster,) = features(clusters, "clusters")
+    (cluster,) = layer(clusters, "clusters")
     assert (cluster["sites"], cluster["jobs"]) == (4, 28)
 
     access = run(mona, newtown, "transport-access", layer="stations", distance="800")
     districts = by_district(access)
     assert (districts["West"]["sites_near"], districts["West"]["jobs_pct"]) == (2, 100.0)
     assert (districts["East"]["sites_near"], districts["East"]["jobs_near"]) == (0, 0)
-    beyond = {f["name"]: f for f in features(access, "beyond")}
+    beyond = {f["name"]: f for f in layer(access, "beyond")}
     assert set(beyond) == {"Atelier B", "Atelier C"}
     assert beyond["Atelier B"]["distance_m"] == pytest.approx(825, rel=0.01)  # (800, 200)
 
     at_risk = run(mona, newtown, "sites-at-risk", year_from="2009", year_to="2019")
     assert (at_risk.summary["totals"]["sites"], at_risk.summary["totals"]["jobs"]) == (1, 12)
-    (site,) = features(at_risk, "at_risk")
+    (site,) = layer(at_risk, "at_risk")
     assert (site["name"], site["district"], site["employees"]) == ("Atelier B", "East", 12)
