@@ -1,8 +1,11 @@
 """Each analysis kind against a result worked out by hand on a small city (analysis_fixtures)."""
 
+import math
+
 import pytest
 from django.db import connection
 
+from cities.analyses import clusters
 from cities.analyses.base import get_kind
 from cities.analyses.services import analysis_request
 from cities.jobs import job_execute
@@ -154,7 +157,18 @@ def test_density_of_jobs_for_chosen_sectors_and_a_year(city, mona):
 # ---- Clusters ---------------------------------------------------------------------------
 
 
-def test_clusters_finds_the_groups_of_firms_with_their_size_jobs_and_main_sectors(city, mona):
+@pytest.fixture(params=["dbscan", "grid"])
+def formulation(request, monkeypatch):
+    """Each clusters test runs with ST_ClusterDBSCAN and with the grid formulation."""
+    monkeypatch.setattr(
+        clusters, "GRID_FROM_OCCUPANCY", math.inf if request.param == "dbscan" else 0
+    )
+    return request.param
+
+
+def test_clusters_finds_the_groups_of_firms_with_their_size_jobs_and_main_sectors(
+    city, mona, formulation
+):
     build_districts(city)
     for n, (x, y, sector) in enumerate([(100, 100, 10), (130, 100, 10), (160, 100, 10),
                                         (100, 130, 25), (130, 130, 25)]):  # fmt: skip
@@ -180,7 +194,21 @@ def test_clusters_finds_the_groups_of_firms_with_their_size_jobs_and_main_sector
     assert [h["sites"] for h in hulls] == [5, 4]
 
 
-def test_a_cluster_in_a_line_is_still_drawn_as_an_area(city, mona):
+def test_dense_groups_just_out_of_reach_stay_apart_and_a_border_site_joins(city, mona, formulation):
+    build_districts(city)
+    for n in range(5):  # two tight groups of five (dense cells), 105 m apart at the nearest
+        site(city, f"a{n}", 100 + 2 * n, 100, employees=1)
+        site(city, f"b{n}", 213 + 2 * n, 100, employees=1)
+    site(city, "border", 100, 190, employees=7)  # 90 m from a0, alone: not itself core
+    site(city, "stray", 100, 400, employees=50)
+
+    analysis = run(mona, city, "clusters", distance="100", min_points="4")
+
+    assert analysis.summary["totals"]["clusters"] == 2
+    assert [(h["sites"], h["jobs"]) for h in layer(analysis, "clusters")] == [(6, 12), (5, 5)]
+
+
+def test_a_cluster_in_a_line_is_still_drawn_as_an_area(city, mona, formulation):
     build_districts(city)
     for n in range(4):
         site(city, f"row{n}", 100 + 30 * n, 100)

@@ -6,9 +6,15 @@ district names, two years of zoning, stations), and check their totals against t
 formulation of the same question.
 """
 
-import pytest
-from django.db import connection
+import math
+import time
 
+import pytest
+from django.db import connection, transaction
+
+from cities.analyses import clusters
+from cities.analyses.base import Run
+from cities.analyses.inputs import sites_where
 from cities.models import City, ContextLayer
 from tests.cities.analysis_fixtures import run
 
@@ -74,3 +80,60 @@ def test_each_analysis_agrees_with_the_direct_postgis_answer_on_a_demo_city(demo
         city,
     )
     assert change["lost_ha"] == pytest.approx(lost, abs=0.1) and lost > 0
+
+
+# Checked against the grid's working tables: DBSCAN's labels of the same points, and which
+# points are core (at least min_points sites within reach, itself included), counted plainly.
+_AGAINST_DBSCAN = """
+CREATE TEMP TABLE t_dbscan ON COMMIT DROP AS
+SELECT id, ST_ClusterDBSCAN(g, %(distance)s, %(min_points)s) OVER () AS k FROM cl_points;
+CREATE TEMP TABLE t_core ON COMMIT DROP AS
+SELECT p.id FROM cl_points p
+WHERE (SELECT count(*) FROM cl_points q WHERE ST_DWithin(q.g, p.g, %(distance)s))
+      >= %(min_points)s;
+"""
+_DIFFERENCES = """
+SELECT
+  (SELECT count(*) FROM cl_sites g JOIN t_dbscan d USING (id)
+   WHERE (g.cluster IS NULL) <> (d.k IS NULL)) AS membership,
+  (SELECT count(*) FROM (SELECT g.cluster FROM cl_sites g JOIN t_core USING (id)
+                         JOIN t_dbscan d USING (id)
+                         GROUP BY g.cluster HAVING count(DISTINCT d.k) > 1) AS x) AS merged,
+  (SELECT count(*) FROM (SELECT d.k FROM cl_sites g JOIN t_core USING (id)
+                         JOIN t_dbscan d USING (id)
+                         GROUP BY d.k HAVING count(DISTINCT g.cluster) > 1) AS x) AS split,
+  (SELECT count(*) FROM cl_sites b WHERE b.cluster IS NOT NULL
+     AND b.id NOT IN (SELECT id FROM t_core)
+     AND NOT EXISTS (SELECT 1 FROM cl_sites c JOIN t_core USING (id)
+                     WHERE c.cluster = b.cluster
+                       AND ST_DWithin(c.g, b.g, %(distance)s))) AS border_astray,
+  (SELECT count(DISTINCT k) FROM t_dbscan) AS clusters,
+  (SELECT count(*) FROM t_core) AS core
+"""
+
+
+@pytest.mark.parametrize("slug", CITIES)
+@pytest.mark.parametrize(("distance", "min_points"), [(300, 10), (100, 5), (50, 3)])
+def test_clusters_on_the_grid_are_those_of_postgis_dbscan(demo, slug, distance, min_points, mona):
+    """The grid formulation (used where cells are crowded) finds DBSCAN's
+    clusters on each demo city: the same sites clustered, the same core points together, and
+    each border site within reach of a core point of its cluster (a border site near two
+    clusters may join either, in DBSCAN as here)."""
+    city = City.objects.get(slug=slug)
+    analysis = run(mona, city, "clusters", distance=str(distance), min_points=str(min_points))
+    params = {"distance": distance, "min_points": min_points,
+              "cell": distance / math.sqrt(2) * (1 - 1e-9)}  # fmt: skip
+    where, values = sites_where(analysis.params)
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The run's working tables are still here: the test's transaction never committed.
+        cursor.execute("DISCARD TEMP")
+        grid = Run(analysis, cursor, report=lambda *_: None, deadline=time.monotonic() + 60)
+        grid.sql(clusters._POINTS.format(where=where), {**params, **values})
+        clusters._grid_clusters(grid, params)
+        grid.sql(_AGAINST_DBSCAN, params)
+        differences = grid.one(_DIFFERENCES, params)
+
+    assert differences.pop("clusters") == analysis.summary["totals"]["clusters"] > 5
+    assert differences.pop("core") > 0
+    assert differences == {"membership": 0, "merged": 0, "split": 0, "border_astray": 0}
