@@ -17,6 +17,9 @@ urlpatterns = [
     ),
     path("organisations/<slug:slug>/tokens/new/", views.token_create_view, name="token-create"),
     path(
+        "organisations/<slug:slug>/datasets/new/", views.dataset_create_view, name="dataset-create"
+    ),
+    path(
         "organisations/<slug:slug>/tokens/<int:pk>/revoke/",
         views.token_revoke_view,
         name="token-revoke",

@@ -10,6 +10,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -17,7 +18,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cities.models import City
 from stakeholders import selectors
 from stakeholders.accounts import account_delete, account_export, heir_organisation
-from stakeholders.forms import ApiTokenForm, DeleteAccountForm, InvitationForm
+from stakeholders.forms import (
+    ApiTokenForm,
+    DeleteAccountForm,
+    InvitationForm,
+    PartnerDatasetForm,
+)
 from stakeholders.models import ApiToken, Membership, Organisation
 from stakeholders.organisations import (
     invitation_accept,
@@ -26,6 +32,7 @@ from stakeholders.organisations import (
     is_organisation_admin,
     membership_remove,
 )
+from stakeholders.partner_data import organisation_writes, partner_dataset_create
 from stakeholders.permissions import can_moderate
 from stakeholders.tokens import can_manage_tokens, token_create, token_revoke
 
@@ -150,6 +157,8 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "form": form,
         "manages_tokens": manages_tokens,
         "tokens": organisation.api_tokens.select_related("created_by") if manages_tokens else [],
+        "datasets": organisation.datasets.select_related("dataset", "city"),
+        "writes": organisation_writes(organisation) if manages_tokens else [],
     }
     return render(request, "stakeholders/organisation_detail.html", context, status=status)
 
@@ -186,6 +195,34 @@ def token_create_view(request: HttpRequest, slug: str) -> HttpResponse:
     status = 400 if request.method == "POST" else 200
     context = {"organisation": organisation, "form": form}
     return render(request, "stakeholders/token_form.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dataset_create_view(request: HttpRequest, slug: str) -> HttpResponse:
+    """A new dataset of the organisation's own, which its tokens write into."""
+    organisation = _token_manager(request, slug)
+    form = PartnerDatasetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            partner = partner_dataset_create(organisation=organisation, by=request.user,
+                                             **form.cleaned_data)  # fmt: skip
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                _("The dataset “%(name)s” is ready: write into it with a token.")
+                % {"name": partner.dataset.name},
+            )
+            return redirect(f"{organisation_url(organisation)}#datasets")
+    status = 400 if request.method == "POST" else 200
+    context = {"organisation": organisation, "form": form}
+    return render(request, "stakeholders/dataset_form.html", context, status=status)
+
+
+def organisation_url(organisation: Organisation) -> str:
+    return reverse("organisation", args=[organisation.slug])
 
 
 @login_required

@@ -8,11 +8,13 @@ from modeltranslation.admin import TranslationAdmin
 from stakeholders.accounts import account_delete
 from stakeholders.models import (
     ApiToken,
+    ApiWrite,
     Invitation,
     Machine,
     Membership,
     ModerationEvent,
     Organisation,
+    PartnerDataset,
     Process,
     User,
     Workspace,
@@ -71,6 +73,33 @@ class ApiTokenAdmin(admin.ModelAdmin):
     readonly_fields = [f for f in fields if f not in ("note", "revoked_at")]
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(PartnerDataset)
+class PartnerDatasetAdmin(admin.ModelAdmin):
+    list_display = ["dataset", "organisation", "city", "created_at"]
+    list_filter = ["organisation", "city"]
+    raw_id_fields = ["dataset"]
+    readonly_fields = ["created_by", "created_at"]
+
+
+@admin.register(ApiWrite)
+class ApiWriteAdmin(admin.ModelAdmin):
+    """The audit of token writes: read only."""
+
+    list_display = ["at", "organisation", "token_label", "dataset_slug", "kind", "received"]
+    list_filter = ["organisation", "kind"]
+    search_fields = ["token_label", "dataset_slug", "idempotency_key"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
 

@@ -13,6 +13,7 @@ from leaflet.forms.widgets import LeafletWidget
 from cities.models import City
 from portal.images import image_clean
 from stakeholders.models import ApiToken, Membership, Workspace
+from stakeholders.partner_data import PARTNER_QUALITIES
 from stakeholders.services import MAX_PHOTOS, Decision, Photo
 from stakeholders.tokens import DEFAULT_LIFETIME
 
@@ -343,3 +344,25 @@ class DeleteAccountForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError(_("That is not your password."))
         return password
+
+
+class PartnerDatasetForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"), max_length=200,
+        help_text=_("What the data is, such as “Workshops survey 2026”."),
+    )  # fmt: skip
+    city = forms.ModelChoiceField(label=_("City"), queryset=City.objects.order_by("name"))
+    licence = forms.CharField(
+        label=_("Licence"), max_length=100, initial="CC-BY-4.0",
+        help_text=_("Under which others may reuse it, such as CC-BY-4.0 or ODbL-1.0."),
+    )  # fmt: skip
+    quality = forms.ChoiceField(
+        label=_("How it was made"),
+        choices=[(q.value, q.label) for q in PARTNER_QUALITIES],
+        help_text=_("Official: from a public register. Partial: a survey or a sample. "
+                    "Community: reported by makers."),
+    )  # fmt: skip
+    source = forms.CharField(label=_("Source"), max_length=500, required=False)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )

@@ -262,6 +262,103 @@ class ApiToken(models.Model):
         return not self.is_revoked and not self.is_expired
 
 
+class PartnerDataset(models.Model):
+    """A dataset a partner organisation owns: it alone writes into it (the bulk API).
+
+    Everyone reads it as any other dataset of its city, under its licence.
+    """
+
+    dataset = models.OneToOneField(
+        Dataset, verbose_name=_("dataset"), on_delete=models.CASCADE, related_name="partner"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT,
+        related_name="datasets",
+    )  # fmt: skip
+    city = models.ForeignKey(City, verbose_name=_("city"), on_delete=models.PROTECT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("partner dataset")
+        verbose_name_plural = _("partner datasets")
+        ordering = ["dataset__name"]
+
+    def __str__(self) -> str:
+        return f"{self.dataset.name} ({self.organisation.name})"
+
+
+class ApiWrite(models.Model):
+    """The audit of a write made with a token: who, into what, what changed, when, from where.
+
+    It outlives its token and dataset (their names are kept), as an audit must.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE,
+        related_name="api_writes",
+    )  # fmt: skip
+    token = models.ForeignKey(
+        ApiToken, verbose_name=_("token"), null=True, on_delete=models.SET_NULL,
+        related_name="writes",
+    )  # fmt: skip
+    token_label = models.CharField(_("token"), max_length=130)
+    dataset = models.ForeignKey(
+        Dataset, verbose_name=_("dataset"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    dataset_slug = models.CharField(_("dataset"), max_length=100)
+    kind = models.CharField(_("kind of data"), max_length=20)
+    received = models.PositiveIntegerField(_("rows received"))
+    # The identifiers created, updated and deleted: {"created": [...], ...}.
+    changes = models.JSONField(_("changes"), default=dict)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=200, blank=True)
+    ip = models.GenericIPAddressField(_("from"), null=True, blank=True)
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("API write")
+        verbose_name_plural = _("API writes")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["organisation", "-at"], name="apiwrite_by_org_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.token_label} → {self.dataset_slug} ({self.kind})"
+
+    def count(self, what: str) -> int:
+        return len(self.changes.get(what, []))
+
+    @property
+    def created(self) -> int:
+        return self.count("created")
+
+    @property
+    def updated(self) -> int:
+        return self.count("updated")
+
+    @property
+    def deleted(self) -> int:
+        return self.count("deleted")
+
+
+class IdempotentRequest(models.Model):
+    """The first answer to a write sent with an `Idempotency-Key`, returned again to a retry."""
+
+    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    fingerprint = models.CharField(max_length=64)  # SHA-256 of the method, path and body
+    status = models.PositiveSmallIntegerField()
+    body = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["token", "key"], name="idempotent_request_unique")
+        ]
+
+
 class Process(models.Model):
     """A maker process (CNC machining, sewing, ...): the directory's main vocabulary."""
 

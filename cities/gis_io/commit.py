@@ -43,6 +43,9 @@ class CommitReport:
     deleted: int = 0
     # Tables whose rows were updated or deleted: VACUUM them after the transaction.
     tables: set[str] = field(default_factory=set)
+    # The identifiers written, when asked for (bulk writes record what they changed).
+    created_ids: list[str] = field(default_factory=list)
+    updated_ids: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, int]:
         return {"created": self.created, "updated": self.updated, "deleted": self.deleted}
@@ -64,6 +67,29 @@ def _write(sql: str, params: dict) -> tuple[int, int]:
             params,
         )
         return cursor.fetchone()
+
+
+def _write_keeping_ids(sql: str, params: dict, report: CommitReport) -> None:
+    """`_write`, keeping the identifiers created and updated in the report."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH written AS ({sql} RETURNING (xmax = 0) AS created, external_id)"
+            " SELECT created, array_agg(external_id ORDER BY external_id) FROM written"
+            " GROUP BY created",
+            params,
+        )
+        for created, ids in cursor.fetchall():
+            if created:
+                report.created, report.created_ids = len(ids), ids
+            else:
+                report.updated, report.updated_ids = len(ids), ids
+
+
+def _upsert_rows(imp: Import, sql: str, params: dict, report: CommitReport) -> None:
+    if imp.options.get("bulk"):
+        _write_keeping_ids(sql, params, report)
+    else:
+        report.created, report.updated = _write(sql, params)
 
 
 def dataset_create(*, values: dict, user) -> Dataset:
@@ -149,9 +175,7 @@ def _write_sites(imp: Import, dataset: Dataset, mode: str, report: CommitReport)
             + ", ".join(f"EXCLUDED.{c}" for c in columns)
             + ") AND cities_site.city_id = EXCLUDED.city_id"  # another city's site stays
         )
-        report.created, report.updated = _write(
-            f"{insert} 16 FROM ({sql}) AS c ORDER BY row{upsert}", params
-        )
+        _upsert_rows(imp, f"{insert} 16 FROM ({sql}) AS c ORDER BY row{upsert}", params, report)
         sites_thin(city=imp.city)
     else:
         # New rows are ranked for the map with the city's sites before they are written,
@@ -217,13 +241,15 @@ def _write_zones(imp: Import, dataset: Dataset, mode: str, report: CommitReport)
             " DO UPDATE SET name = EXCLUDED.name, category_id = EXCLUDED.category_id,"
             " protection = EXCLUDED.protection, geom = EXCLUDED.geom"
         )
-    report.created, report.updated = _write(
+    _upsert_rows(
+        imp,
         "INSERT INTO cities_landzone (city_id, dataset_id, category_id, external_id, name,"
         " protection, reference_year, geom)"
         " SELECT %(city)s, %(dataset)s, category, COALESCE(external_id, ''),"
         " COALESCE(name, raw_category), protection, reference_year, geom"
         f" FROM ({sql}) AS c ORDER BY row{upsert}",
         params,
+        report,
     )
     bump_layer_version("zones")
 

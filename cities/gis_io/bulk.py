@@ -1,0 +1,334 @@
+"""Bulk writes into one dataset (the partner API's `.../bulk`), through the import pipeline.
+
+A request's features are upserted by `external_id` and its list of identifiers deleted, all
+or nothing. The features are read by the same GDAL reader as an uploaded GeoJSON file,
+staged, checked by the same set-based validation and written by the same commit as an
+import (steps.py, validation.py, commit.py): a bulk write is an import without pages. It
+is kept as an `Import` row (options `{"bulk": true}`), the record of where the rows came
+from; a dry run or a refused request leaves nothing, that row included.
+
+The caller (stakeholders/datasets_api.py) says who may write into which dataset.
+"""
+
+import json
+import re
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.utils.translation import gettext as _
+
+from cities.gis_io.commit import import_commit_rows
+from cities.gis_io.steps import upload_path, validate_import
+from cities.gis_io.targets import TARGETS
+from cities.models import City, Dataset, Import, ImportIssue
+from cities.tile_versions import bump_layer_version
+
+MAX_ROWS = 10_000
+# What can be written in bulk, with the table its identifiers are deleted from.
+KINDS = {"sites": "cities_site", "zones": "cities_landzone"}
+# Problems listed in an answer; the count says how many there are in all.
+LISTED_PROBLEMS = 1_000
+
+_EPSG = re.compile(r"(?:EPSG:{1,2}|crs:EPSG::?|/EPSG/0/)(\d{4,6})$", re.IGNORECASE)
+_CRS84 = re.compile(r"(CRS:?84|OGC/1\.3/CRS84)$", re.IGNORECASE)
+
+
+class BulkRequestInvalid(ValueError):
+    """The body cannot be read as a bulk request at all (a 400); str() says why."""
+
+
+@dataclass
+class Problem:
+    index: int | None  # the feature's position in the request (from 0); None: the request
+    external_id: str
+    field: str
+    message: str
+    value: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "external_id": self.external_id,
+            "field": self.field,
+            "message": self.message,
+            "value": self.value,
+        }
+
+
+class BulkRejected(Exception):
+    """The request has errors: nothing was written."""
+
+    def __init__(self, problems: list[Problem], total: int) -> None:
+        super().__init__(f"{total} problems")
+        self.problems, self.total = problems, total
+
+
+class BulkConflict(Exception):
+    """A delete would break data that refers to the rows: nothing was written."""
+
+
+@dataclass
+class BulkRequest:
+    features: list[dict]
+    deletes: list[str]
+    srid: int = 4326
+
+    @property
+    def size(self) -> int:
+        return len(self.features) + len(self.deletes)
+
+
+@dataclass
+class BulkResult:
+    dry_run: bool
+    received: int
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    deleted: list[str] = field(default_factory=list)
+    not_found: list[str] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    import_id: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "dry_run": self.dry_run,
+            "received": self.received,
+            "created": len(self.created),
+            "updated": len(self.updated),
+            "unchanged": self.unchanged,
+            "deleted": len(self.deleted),
+            "not_found": self.not_found,
+            "warnings": [w.as_dict() for w in self.warnings],
+        }
+
+
+# ---- Reading the body -------------------------------------------------------------------------
+
+
+def parse_bulk_body(raw: bytes, content_type: str) -> BulkRequest:
+    """A GeoJSON FeatureCollection (its foreign member `delete` lists identifiers to delete),
+    or newline-delimited GeoJSON: a Feature, or `{"delete": "<id>"}`, on each line."""
+    kind = (content_type or "").split(";")[0].strip().lower()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise BulkRequestInvalid(_("The body is not UTF-8 text.")) from None
+    if kind in ("application/x-ndjson", "application/ndjson", "application/geo+json-seq",
+                "application/jsonl", "application/json-seq"):  # fmt: skip
+        return _lines(text)
+    if kind not in ("application/json", "application/geo+json", ""):
+        raise BulkRequestInvalid(
+            _("Send GeoJSON (application/geo+json) or NDJSON (application/x-ndjson).")
+        )
+    try:
+        body = json.loads(text)
+    except ValueError as exc:
+        message = _("The body is not valid JSON: %(error)s") % {"error": exc}
+        raise BulkRequestInvalid(message) from None
+    if not isinstance(body, dict) or body.get("type") != "FeatureCollection":
+        raise BulkRequestInvalid(
+            _('The body must be a GeoJSON object of "type": "FeatureCollection".')
+        )
+    features = body.get("features", [])
+    deletes = body.get("delete", [])
+    if not isinstance(features, list) or not isinstance(deletes, list):
+        raise BulkRequestInvalid(_('"features" and "delete" must be lists.'))
+    return BulkRequest(_features(features), _identifiers(deletes), _srid(body.get("crs")))
+
+
+def _lines(text: str) -> BulkRequest:
+    features, deletes = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip().lstrip("\x1e")  # RFC 8142 record separators
+        if not line:
+            continue
+        try:
+            item = json.loads(line)
+        except ValueError:
+            raise BulkRequestInvalid(_("Line %(n)s is not valid JSON.") % {"n": number}) from None
+        if isinstance(item, dict) and set(item) == {"delete"}:
+            deletes.append(item["delete"])
+        else:
+            features.append(item)
+    return BulkRequest(_features(features), _identifiers(deletes))
+
+
+def _features(items: list) -> list[dict]:
+    for index, item in enumerate(items):
+        if not isinstance(item, dict) or item.get("type") != "Feature":
+            raise BulkRequestInvalid(
+                _('Feature %(index)s is not a GeoJSON object of "type": "Feature".')
+                % {"index": index}
+            )
+        if not isinstance(item.get("properties") or {}, dict):
+            raise BulkRequestInvalid(
+                _('The "properties" of feature %(index)s are not an object.') % {"index": index}
+            )
+    return items
+
+
+def _identifiers(items: list) -> list[str]:
+    if not all(isinstance(i, str | int) and not isinstance(i, bool) for i in items):
+        raise BulkRequestInvalid(_('"delete" lists identifiers: strings or numbers.'))
+    return [str(i) for i in items]
+
+
+def _srid(crs: Any) -> int:
+    """RFC 7946 GeoJSON is in CRS84; the legacy `crs` member may name another EPSG code."""
+    if crs is None:
+        return 4326
+    name = crs.get("properties", {}).get("name") if isinstance(crs, dict) else None
+    if isinstance(name, str):
+        if _CRS84.search(name.strip()):
+            return 4326
+        match = _EPSG.search(name.strip())
+        if match:
+            return int(match[1])
+    raise BulkRequestInvalid(
+        _('Name the coordinate system as "EPSG:<code>" in "crs", or leave it out for CRS84.')
+    )
+
+
+# ---- Writing ---------------------------------------------------------------------------------
+
+
+def bulk_write(
+    *, kind: str, dataset: Dataset, city: City, request: BulkRequest, user, dry_run: bool
+) -> BulkResult:
+    """Upsert the request's features into `dataset` and delete its identifiers, all or
+    nothing; raises BulkRejected (with each row's problems) or BulkConflict."""
+    if kind not in KINDS:
+        raise BulkRequestInvalid(_("Unknown kind of data: %(kind)s.") % {"kind": kind})
+    if request.size > MAX_ROWS:
+        raise BulkRequestInvalid(
+            _("A request holds at most %(n)s features and deletions.") % {"n": f"{MAX_ROWS:,}"}
+        )
+    problems = _shape_problems(kind, request)
+    if problems:
+        raise BulkRejected(problems[:LISTED_PROBLEMS], len(problems))
+    result = BulkResult(dry_run=dry_run, received=request.size)
+    with transaction.atomic():
+        if request.features:
+            _upsert(kind, dataset, city, request, user, result)
+        if request.deletes:
+            _delete(kind, dataset, request.deletes, result)
+        if dry_run:
+            transaction.set_rollback(True)
+            result.import_id = None
+    return result
+
+
+def _shape_problems(kind: str, request: BulkRequest) -> list[Problem]:
+    """What the pipeline cannot say: unknown properties, and the identifier a bulk write needs."""
+    target = TARGETS[kind]
+    known = {f.name for f in target.fields}
+    problems = []
+    seen_deleted = set(request.deletes)
+    for index, feature in enumerate(request.features):
+        properties = feature.get("properties") or {}
+        external_id = str(properties.get("external_id") or feature.get("id") or "")
+        for name in sorted(set(properties) - known):
+            problems.append(
+                Problem(index, external_id, name,
+                        _("Unknown field; the fields are: %(names)s.")
+                        % {"names": ", ".join(f.name for f in target.fields)})
+            )  # fmt: skip
+        if not external_id:
+            problems.append(
+                Problem(index, "", "external_id",
+                        _("Required: a bulk write updates and deletes rows by their identifier."))
+            )  # fmt: skip
+        elif external_id in seen_deleted:
+            problems.append(
+                Problem(index, external_id, "external_id",
+                        _("This identifier is also in the list to delete."))
+            )  # fmt: skip
+    return problems
+
+
+def _upsert(kind, dataset, city, request, user, result) -> None:
+    target = TARGETS[kind]
+    features = []
+    for feature in request.features:
+        properties = dict(feature.get("properties") or {})
+        properties.setdefault("external_id", feature.get("id"))
+        features.append({"type": "Feature", "geometry": feature.get("geometry"),
+                         "properties": properties})  # fmt: skip
+    relative = f"{uuid.uuid4().hex}/bulk.geojson"
+    path = upload_path(Import(file=relative))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
+    path.write_text(body, "utf-8")
+    try:
+        imp = Import.objects.create(
+            target=kind, city=city, file=relative, original_name="bulk request",
+            size=len(body), format="geojson", srid=request.srid, stage=Import.Stage.MAP,
+            mapping={"fields": {f.name: f.name for f in target.fields}, "fixed": {}},
+            options={"bulk": True}, rows_total=len(features), mode=Import.Mode.UPSERT,
+            dataset=dataset, created_by=user if getattr(user, "pk", None) else None,
+        )  # fmt: skip
+        validate_import(imp, _quiet)
+        _reject_on_errors(imp)
+        result.warnings = _problems(imp, ImportIssue.Severity.WARNING)
+        report = import_commit_rows(imp=imp, dataset=dataset, mode=Import.Mode.UPSERT)
+        ImportIssue.objects.filter(upload=imp).delete()
+        _staged_gone(imp)
+        result.created, result.updated = report.created_ids, report.updated_ids
+        result.unchanged = len(features) - len(result.created) - len(result.updated)
+        result.import_id = imp.pk
+    finally:
+        shutil.rmtree(path.parent, ignore_errors=True)
+
+
+def _quiet(*_args, **_kwargs) -> None:
+    """Progress nobody watches: the request waits for the answer."""
+
+
+def _reject_on_errors(imp: Import) -> None:
+    imp.refresh_from_db(fields=["errors", "warnings"])
+    if imp.errors:
+        raise BulkRejected(_problems(imp, ImportIssue.Severity.ERROR), imp.errors)
+
+
+def _problems(imp: Import, severity: str) -> list[Problem]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.row, coalesce(s.attrs ->> 'external_id', ''), i.field, i.message, i.value"
+            " FROM cities_importissue i LEFT JOIN cities_stagedrow s"
+            " ON s.upload_id = i.upload_id AND s.row = i.row"
+            " WHERE i.upload_id = %s AND i.severity = %s ORDER BY i.row, i.id LIMIT %s",
+            [imp.pk, severity, LISTED_PROBLEMS],
+        )
+        return [
+            Problem(None if row is None else row - 1, external_id, name, message, value)
+            for row, external_id, name, message, value in cursor.fetchall()
+        ]
+
+
+def _staged_gone(imp: Import) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM cities_stagedrow WHERE upload_id = %s", [imp.pk])
+
+
+def _delete(kind: str, dataset: Dataset, ids: list[str], result: BulkResult) -> None:
+    table = KINDS[kind]
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {table} WHERE dataset_id = %s AND external_id = ANY(%s)"
+                " RETURNING external_id",
+                [dataset.pk, ids],
+            )
+            gone = {row[0] for row in cursor.fetchall()}
+    except IntegrityError:
+        raise BulkConflict(
+            _("Other records refer to some of these rows; nothing was deleted or written.")
+        ) from None
+    result.deleted = sorted(gone)
+    result.not_found = [i for i in ids if i not in gone]
+    if gone:
+        bump_layer_version(kind)

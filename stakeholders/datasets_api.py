@@ -1,0 +1,186 @@
+"""`POST /api/v1/datasets/<slug>/<kind>/bulk`: a partner's bulk upserts and deletes.
+
+Answers that refuse are RFC 9457 problem details (`application/problem+json`); a refused
+request wrote nothing. The work is done by stakeholders/partner_data.py.
+"""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cities.gis_io.bulk import (
+    KINDS,
+    MAX_ROWS,
+    BulkConflict,
+    BulkRejected,
+    BulkRequestInvalid,
+    parse_bulk_body,
+)
+from cities.models import Dataset
+from portal.api_auth import TokenScopes
+from stakeholders.models import ApiToken
+from stakeholders.partner_data import (
+    IdempotencyKeyReused,
+    bulk_write_with_token,
+    fingerprint,
+    writable_dataset,
+)
+
+PROBLEM = "application/problem+json"
+# A body of 10,000 sites with long names and addresses stays well under this.
+MAX_BODY_MB = 50
+
+
+def problem(status_code: int, title: str, detail: str = "", **extra) -> Response:
+    body = {"type": "about:blank", "title": title, "status": status_code, **extra}
+    if detail:
+        body["detail"] = detail
+    return Response(body, status=status_code, content_type=PROBLEM)
+
+
+class BulkWriteView(APIView):
+    """Upsert features by `external_id` and delete identifiers, in one dataset, all or nothing."""
+
+    permission_classes = [IsAuthenticated, TokenScopes]
+
+    @property
+    def token_scopes(self) -> dict[str, str]:
+        return {"POST": f"write:{self.kwargs.get('kind', '')}"}
+
+    def check_permissions(self, request: Request) -> None:
+        # An unknown kind has no scope to ask for: it is a 404, said by post().
+        if self.kwargs.get("kind") in KINDS:
+            super().check_permissions(request)
+
+    @extend_schema(
+        operation_id="datasets_bulk_write",
+        summary="Upsert and delete rows of a partner dataset",
+        description=(
+            "Up to 10,000 features and deletions a request, all or nothing. The body is a "
+            "GeoJSON FeatureCollection (`application/geo+json`) whose foreign member `delete` "
+            "lists identifiers to delete, or NDJSON (`application/x-ndjson`): a Feature, or "
+            '`{"delete": "<external_id>"}`, on each line. Each feature is written with all its '
+            "fields: a field left out becomes empty. `?dry_run=true` validates without writing. "
+            "Send an `Idempotency-Key` header to make a retry return the first answer (for 24 "
+            "hours); a refused request is not remembered, so it can be corrected and sent again "
+            "with the same key."
+        ),
+        parameters=[
+            OpenApiParameter("slug", str, OpenApiParameter.PATH, description="The dataset."),
+            OpenApiParameter("kind", str, OpenApiParameter.PATH, enum=sorted(KINDS)),
+            OpenApiParameter("dry_run", bool, description="Validate only; nothing is written."),
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                description="Any unique string (a UUID): a retry with it changes nothing.",
+            ),
+        ],
+        request={
+            "application/geo+json": OpenApiTypes.OBJECT,
+            "application/x-ndjson": OpenApiTypes.STR,
+        },
+        responses={
+            200: OpenApiResponse(OpenApiTypes.OBJECT, description="Written (or validated)."),
+            400: OpenApiResponse(OpenApiTypes.OBJECT, description="The body cannot be read."),
+            401: OpenApiResponse(OpenApiTypes.OBJECT, description="No valid token."),
+            403: OpenApiResponse(OpenApiTypes.OBJECT, description="Not the token's dataset."),
+            404: OpenApiResponse(OpenApiTypes.OBJECT, description="No such dataset or kind."),
+            409: OpenApiResponse(OpenApiTypes.OBJECT, description="Deleted rows are in use."),
+            413: OpenApiResponse(OpenApiTypes.OBJECT, description="The body is too large."),
+            422: OpenApiResponse(OpenApiTypes.OBJECT, description="Rows with errors, listed."),
+            429: OpenApiResponse(OpenApiTypes.OBJECT, description="Over the token's rate."),
+        },
+        examples=[
+            OpenApiExample(
+                "Two sites and a deletion",
+                value={
+                    "type": "FeatureCollection",
+                    "delete": ["old-7"],
+                    "features": [
+                        {
+                            "type": "Feature",
+                            "geometry": {"type": "Point", "coordinates": [4.35, 50.85]},
+                            "properties": {"external_id": "w-1", "name": "Atelier", "sector": 16},
+                        },
+                    ],
+                },
+                request_only=True,
+            )
+        ],
+        tags=["datasets"],
+    )
+    def post(self, request: Request, slug: str, kind: str) -> Response:
+        token = request.auth
+        if request.user.is_anonymous:
+            self.permission_denied(request)  # a 401 asking for a token
+        if not isinstance(token, ApiToken):
+            return problem(403, _("Write with a token"),
+                           _("Bulk writes are made with a token of the organisation that owns "
+                             "the dataset."))  # fmt: skip
+        if kind not in KINDS:
+            return problem(
+                404,
+                _("Unknown kind of data"),
+                _("Bulk writes take %(kinds)s.") % {"kinds": ", ".join(sorted(KINDS))},
+            )
+        try:
+            partner = writable_dataset(token, slug)
+        except Dataset.DoesNotExist:
+            return problem(404, _("No such dataset"), _("No dataset is called “%(slug)s”.")
+                           % {"slug": slug})  # fmt: skip
+        except DjangoPermissionDenied as exc:
+            return problem(403, _("Not your dataset"), str(exc))
+        raw = _body(request)
+        if raw is None:
+            return problem(413, _("Too large"),
+                           _("Send at most %(mb)s MB, and at most %(n)s rows, a request.")
+                           % {"mb": MAX_BODY_MB, "n": f"{MAX_ROWS:,}"})  # fmt: skip
+        dry_run = request.query_params.get("dry_run", "").lower() in ("1", "true", "yes")
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if len(key) > 200:
+            return problem(400, _("Idempotency-Key too long"), _("Use at most 200 characters."))
+        try:
+            parsed = parse_bulk_body(raw, request.content_type)
+            answer = bulk_write_with_token(
+                token=token, partner=partner, kind=kind, request=parsed, dry_run=dry_run,
+                key=key, request_fingerprint=fingerprint("POST", request.get_full_path(), raw),
+                ip=request.META.get("REMOTE_ADDR"),
+            )  # fmt: skip
+        except BulkRequestInvalid as exc:
+            return problem(400, _("The request cannot be read"), str(exc))
+        except BulkRejected as exc:
+            return problem(
+                422, _("Rows with errors: nothing was written"),
+                _("%(n)s problems; fix them and send the request again.") % {"n": exc.total},
+                errors=[p.as_dict() for p in exc.problems], error_count=exc.total,
+            )  # fmt: skip
+        except BulkConflict as exc:
+            return problem(409, _("Rows in use"), str(exc))
+        except IdempotencyKeyReused as exc:
+            return problem(422, _("Idempotency-Key reused"), str(exc))
+        response = Response({**answer.body, "dataset": slug, "kind": kind}, status=answer.status)
+        if answer.replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response
+
+
+def _body(request: Request) -> bytes | None:
+    """The raw body, read in chunks; None past the limit (Django's in-memory limit is lower)."""
+    limit = MAX_BODY_MB * 1024 * 1024
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    if length.isdigit() and int(length) > limit:
+        return None
+    chunks, size = [], 0
+    stream = request._request
+    while chunk := stream.read(1024 * 1024):
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
