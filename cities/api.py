@@ -13,7 +13,17 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from cities.bbox import BBoxError, parse_bbox
 from cities.gis_io.exports import download_links
-from cities.models import City, Dataset, District, Indicator, LandZone, MaterialFlow, Sector, Site
+from cities.models import (
+    City,
+    Dataset,
+    District,
+    Indicator,
+    LandZone,
+    MaterialCategory,
+    MaterialFlow,
+    Sector,
+    Site,
+)
 from cities.pagination import GeoJSONCursorPagination, KeysetPagination
 from cities.selectors import city_list, district_list, site_page
 
@@ -64,8 +74,24 @@ class CityViewSet(viewsets.ReadOnlyModelViewSet):
         return city_list().defer(None)
 
 
+def unknown_city(value: str) -> str:
+    return f"No city is called “{value}”: /api/v1/cities/ lists their identifiers."
+
+
+class KnownCityFilter(django_filters.CharFilter):
+    """A city by its identifier; an unknown one is a 400 saying so, not an empty page."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(field_name="city__slug", label="City identifier", **kwargs)
+
+    def filter(self, qs, value):
+        if value and not City.objects.filter(slug=value).exists():
+            raise ValidationError({"city": [unknown_city(value)]})
+        return super().filter(qs, value)
+
+
 class DistrictFilter(django_filters.FilterSet):
-    city = django_filters.CharFilter(field_name="city__slug", label="City identifier")
+    city = KnownCityFilter()
 
     class Meta:
         model = District
@@ -122,6 +148,13 @@ class SiteFilterSerializer(serializers.Serializer):
         help_text="Keyset cursor: the last id seen.",
     )
 
+    def validate_city(self, value: str) -> int:
+        """The city's id (the page filters by it), or a 400 naming the unknown city."""
+        city_id = City.objects.filter(slug=value).values_list("pk", flat=True).first()
+        if city_id is None:
+            raise serializers.ValidationError(unknown_city(value))
+        return city_id
+
     def validate_bbox(self, value: str):
         try:
             return parse_bbox(value)
@@ -173,7 +206,8 @@ class SiteViewSet(viewsets.ReadOnlyModelViewSet):
     def list(self, request: Request, *args, **kwargs) -> HttpResponse:
         filters = SiteFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        page = site_page(**filters.validated_data)
+        values = dict(filters.validated_data)
+        page = site_page(city_id=values.pop("city", None), **values)
         links = []
         if page.next_after is not None:
             query = request.query_params.copy()
@@ -208,7 +242,7 @@ class LandZoneSerializer(GeoFeatureModelSerializer):
 
 
 class LandZoneFilter(django_filters.FilterSet):
-    city = django_filters.CharFilter(field_name="city__slug", label="City identifier")
+    city = KnownCityFilter()
     year = django_filters.NumberFilter(field_name="reference_year", label="Reference year")
     category = django_filters.CharFilter(field_name="category__code", label="Zoning category code")
 
@@ -249,7 +283,7 @@ class IndicatorSerializer(serializers.ModelSerializer):
 
 
 class IndicatorFilter(django_filters.FilterSet):
-    city = django_filters.CharFilter(field_name="city__slug", label="City identifier")
+    city = KnownCityFilter()
     district = django_filters.CharFilter(
         method="filter_district",
         label="District identifier; `all` for every district, `total` for city totals",
@@ -314,13 +348,18 @@ class MaterialFlowSerializer(serializers.ModelSerializer):
 
 
 class MaterialFlowFilter(django_filters.FilterSet):
-    city = django_filters.CharFilter(field_name="city__slug", label="City identifier")
+    city = KnownCityFilter()
     year = django_filters.NumberFilter()
-    material = django_filters.CharFilter(field_name="material__code", label="Material code")
+    material = django_filters.CharFilter(method="filter_material", label="Material code")
 
     class Meta:
         model = MaterialFlow
         fields = ["city", "year", "material"]
+
+    def filter_material(self, queryset, name, value):
+        if not MaterialCategory.objects.filter(code=value).exists():
+            raise ValidationError({"material": [f"No material category is called “{value}”."]})
+        return queryset.filter(material__code=value)
 
 
 class MaterialFlowViewSet(viewsets.ReadOnlyModelViewSet):

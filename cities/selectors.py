@@ -175,7 +175,8 @@ class SitePage:
     next_after: int | None
 
 
-# One page of sites by id (keyset: no OFFSET), its features built in SQL. One
+# One page of sites by id (keyset: no OFFSET), its features built in SQL, each with its
+# id at the top level as RFC 7946 has it (GDAL and QGIS take it as the feature id). One
 # row more than the page is read to know whether another page follows; the
 # primary key's index gives the rows in order, so only those rows are read.
 _SITE_PAGE_SQL = """
@@ -191,7 +192,8 @@ WITH page AS (
 ), last AS (
   SELECT max(id) AS id FROM (SELECT id FROM page ORDER BY id LIMIT %(limit)s) AS first_rows
 )
-SELECT COALESCE(json_agg(ST_AsGeoJSON(page.*, 'geom', 6)::json ORDER BY page.id)
+SELECT COALESCE(jsonb_agg(ST_AsGeoJSON(page.*, 'geom', 6)::jsonb
+                          || jsonb_build_object('id', page.id) ORDER BY page.id)
                 FILTER (WHERE page.id <= last.id), '[]')::text,
        count(page.id) FILTER (WHERE page.id <= last.id),
        count(page.id) > %(limit)s,
@@ -203,7 +205,7 @@ GROUP BY last.id
 
 def site_page(
     *,
-    city: str | None = None,
+    city_id: int | None = None,
     bbox: tuple[float, float, float, float] | None = None,
     sector: list[int] | None = None,
     active_in: int | None = None,
@@ -211,12 +213,9 @@ def site_page(
     after: int = 0,
 ) -> SitePage:
     filters, params = [], {"after": after, "limit": limit}
-    if city:
+    if city_id is not None:
         # The id itself, not a subquery: with a literal the planner takes the
         # (city_id, id) index instead of walking every site by primary key.
-        city_id = City.objects.filter(slug=city).values_list("pk", flat=True).first()
-        if city_id is None:
-            return SitePage(features="[]", count=0, next_after=None)
         filters.append("AND s.city_id = %(city_id)s")
         params["city_id"] = city_id
     if bbox:

@@ -89,7 +89,7 @@ def test_bad_site_filters_get_a_400_naming_the_field(client, query):
 def test_indicators_give_one_value_per_district_for_the_choropleth(
     client, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(1):
+    with django_assert_max_num_queries(2):  # the city is checked, then the page
         body = client.get(
             "/api/v1/indicators/?city=brussels&key=manufacturing_jobs&year=2018"
             "&sector=total&district=all&limit=1000"
@@ -117,11 +117,11 @@ def test_indicators_filter_city_totals_by_sector(client):
 def test_zones_flows_and_sectors_are_listed_in_a_constant_number_of_queries(
     client, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(1):
+    with django_assert_max_num_queries(2):  # the city is checked, then the page
         zones = client.get("/api/v1/zones/?city=brussels&year=2009&limit=100").json()
     assert zones["type"] == "FeatureCollection"
     assert {f["properties"]["reference_year"] for f in zones["features"]} == {2009}
-    with django_assert_max_num_queries(1):
+    with django_assert_max_num_queries(3):  # the city and the material are checked
         flows = client.get("/api/v1/flows/?city=brussels&material=metals").json()["results"]
     assert flows and {f["material"] for f in flows} == {"metals"}
     with django_assert_max_num_queries(1):
@@ -138,12 +138,6 @@ def test_the_schema_documents_every_map_endpoint(client):
     assert {"city", "bbox", "sector", "active_in", "limit", "after"} <= parameters
 
 
-def test_an_unknown_city_has_no_sites(client):
-    page = json.loads(client.get("/api/v1/sites/?city=atlantis").content)
-    assert page["features"] == [] and page["numberReturned"] == 0
-    assert "next" not in {link["rel"] for link in page["links"]}
-
-
 @pytest.mark.parametrize(
     "url",
     [
@@ -155,3 +149,23 @@ def test_an_unknown_city_has_no_sites(client):
 )
 def test_odd_statistics_queries_get_a_4xx(client, url):
     assert client.get(url).status_code in (400, 404)
+
+
+def test_each_sites_feature_carries_its_id_at_the_top_level_as_rfc_7946_has_it(client):
+    page = json.loads(client.get("/api/v1/sites/?city=london&limit=5").content)
+
+    assert all(f["id"] == f["properties"]["id"] for f in page["features"])
+
+
+@pytest.mark.parametrize("endpoint", ["sites", "districts", "zones", "indicators", "flows"])
+def test_an_unknown_city_is_a_400_that_says_so_not_an_empty_page(client, endpoint):
+    response = client.get(f"/api/v1/{endpoint}/?city=atlantis")
+
+    assert response.status_code == 400
+    assert "No city is called “atlantis”" in response.json()["city"][0]
+
+
+def test_an_unknown_material_is_a_400(client):
+    response = client.get("/api/v1/flows/?city=london&material=kryptonite")
+
+    assert response.status_code == 400 and "kryptonite" in response.json()["material"][0]
