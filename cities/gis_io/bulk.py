@@ -20,7 +20,8 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
-from cities.gis_io.commit import import_commit_rows
+from cities.gis_io.commit import import_commit_rows, sites_thin_later
+from cities.gis_io.sources import SourceError
 from cities.gis_io.steps import upload_path, validate_import
 from cities.gis_io.targets import TARGETS
 from cities.models import City, Dataset, Import, ImportIssue
@@ -75,6 +76,8 @@ class BulkRequest:
     features: list[dict]
     deletes: list[str]
     srid: int = 4326
+    # The body as sent, when it is a FeatureCollection that GDAL can read as it is.
+    raw: bytes | None = None
 
     @property
     def size(self) -> int:
@@ -137,7 +140,9 @@ def parse_bulk_body(raw: bytes, content_type: str) -> BulkRequest:
     deletes = body.get("delete", [])
     if not isinstance(features, list) or not isinstance(deletes, list):
         raise BulkRequestInvalid(_('"features" and "delete" must be lists.'))
-    return BulkRequest(_features(features), _identifiers(deletes), _srid(body.get("crs")))
+    return BulkRequest(
+        _features(features), _identifiers(deletes), _srid(body.get("crs")), raw=text.encode()
+    )
 
 
 def _lines(text: str) -> BulkRequest:
@@ -215,7 +220,7 @@ def bulk_write(
         if request.features:
             _upsert(kind, dataset, city, request, user, result)
         if request.deletes:
-            _delete(kind, dataset, request.deletes, result)
+            _delete(kind, dataset, city, request.deletes, result)
         if dry_run:
             transaction.set_rollback(True)
             result.import_id = None
@@ -252,36 +257,50 @@ def _shape_problems(kind: str, request: BulkRequest) -> list[Problem]:
 
 def _upsert(kind, dataset, city, request, user, result) -> None:
     target = TARGETS[kind]
-    features = []
-    for feature in request.features:
-        properties = dict(feature.get("properties") or {})
-        properties.setdefault("external_id", feature.get("id"))
-        features.append({"type": "Feature", "geometry": feature.get("geometry"),
-                         "properties": properties})  # fmt: skip
     relative = f"{uuid.uuid4().hex}/bulk.geojson"
     path = upload_path(Import(file=relative))
     path.parent.mkdir(parents=True, exist_ok=True)
-    body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
-    path.write_text(body, "utf-8")
+    if request.raw is not None and all(
+        (f.get("properties") or {}).get("external_id") is not None for f in request.features
+    ):
+        body = request.raw  # GDAL reads it as sent (it skips the "delete" member)
+    else:  # NDJSON, or identifiers given as the features' ids
+        body = json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [_with_identifier(f) for f in request.features],
+            },
+            ensure_ascii=False,
+        ).encode()
+    path.write_bytes(body)
     try:
         imp = Import.objects.create(
             target=kind, city=city, file=relative, original_name="bulk request",
             size=len(body), format="geojson", srid=request.srid, stage=Import.Stage.MAP,
             mapping={"fields": {f.name: f.name for f in target.fields}, "fixed": {}},
-            options={"bulk": True}, rows_total=len(features), mode=Import.Mode.UPSERT,
+            options={"bulk": True}, rows_total=len(request.features), mode=Import.Mode.UPSERT,
             dataset=dataset, created_by=user if getattr(user, "pk", None) else None,
         )  # fmt: skip
-        validate_import(imp, _quiet)
+        try:
+            validate_import(imp, _quiet)
+        except SourceError as exc:  # GDAL could not read what the checks let through
+            raise BulkRequestInvalid(str(exc)) from None
         _reject_on_errors(imp)
         result.warnings = _problems(imp, ImportIssue.Severity.WARNING)
         report = import_commit_rows(imp=imp, dataset=dataset, mode=Import.Mode.UPSERT)
         ImportIssue.objects.filter(upload=imp).delete()
         _staged_gone(imp)
         result.created, result.updated = report.created_ids, report.updated_ids
-        result.unchanged = len(features) - len(result.created) - len(result.updated)
+        result.unchanged = len(request.features) - len(result.created) - len(result.updated)
         result.import_id = imp.pk
     finally:
         shutil.rmtree(path.parent, ignore_errors=True)
+
+
+def _with_identifier(feature: dict) -> dict:
+    properties = dict(feature.get("properties") or {})
+    properties.setdefault("external_id", feature.get("id"))
+    return {"type": "Feature", "geometry": feature.get("geometry"), "properties": properties}
 
 
 def _quiet(*_args, **_kwargs) -> None:
@@ -314,7 +333,7 @@ def _staged_gone(imp: Import) -> None:
         cursor.execute("DELETE FROM cities_stagedrow WHERE upload_id = %s", [imp.pk])
 
 
-def _delete(kind: str, dataset: Dataset, ids: list[str], result: BulkResult) -> None:
+def _delete(kind: str, dataset: Dataset, city, ids: list[str], result: BulkResult) -> None:
     table = KINDS[kind]
     try:
         with transaction.atomic(), connection.cursor() as cursor:
@@ -332,3 +351,5 @@ def _delete(kind: str, dataset: Dataset, ids: list[str], result: BulkResult) -> 
     result.not_found = [i for i in ids if i not in gone]
     if gone:
         bump_layer_version(kind)
+        if kind == "sites":
+            sites_thin_later(city=city)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from cities.generation import CITY_SITES, levels_sql, sites_thin
 from cities.gis_io.targets import CONVERSIONS
 from cities.gis_io.validation import converted
+from cities.jobs import job_enqueue, register_job_kind
 from cities.models import (
     City,
     ContextLayer,
@@ -26,6 +27,7 @@ from cities.models import (
     District,
     Import,
     Indicator,
+    Job,
     MaterialFlow,
 )
 from cities.services import city_refresh_areas
@@ -90,6 +92,23 @@ def _upsert_rows(imp: Import, sql: str, params: dict, report: CommitReport) -> N
         _write_keeping_ids(sql, params, report)
     else:
         report.created, report.updated = _write(sql, params)
+
+
+def sites_thin_later(*, city: City) -> None:
+    """Rank the city's sites for the map in the background, after the transaction.
+
+    A bulk write answers without it: at a million sites the ranking takes seconds, most of
+    such a request. Until the job has run, the new sites are drawn from zoom 16 only.
+    One queued job serves every write made before it starts.
+    """
+    if not Job.objects.filter(kind="sites_thin", city=city, status=Job.Status.QUEUED).exists():
+        job_enqueue(kind="sites_thin", city=city)
+
+
+@register_job_kind("sites_thin", queue="imports")
+def _sites_thin_job(job: Job, progress) -> dict:
+    progress(10, _("Ranking the city's sites for the map"))
+    return {"changed": sites_thin(city=job.city)}
 
 
 def dataset_create(*, values: dict, user) -> Dataset:
@@ -176,7 +195,10 @@ def _write_sites(imp: Import, dataset: Dataset, mode: str, report: CommitReport)
             + ") AND cities_site.city_id = EXCLUDED.city_id"  # another city's site stays
         )
         _upsert_rows(imp, f"{insert} 16 FROM ({sql}) AS c ORDER BY row{upsert}", params, report)
-        sites_thin(city=imp.city)
+        if imp.options.get("bulk"):
+            sites_thin_later(city=imp.city)
+        else:
+            sites_thin(city=imp.city)
     else:
         # New rows are ranked for the map with the city's sites before they are written,
         # so each is written once with its level; existing sites whose level changes follow.
