@@ -18,6 +18,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/", include("portal.api_urls")),
+    path("ogc/", include("cities.ogc.urls")),
     path("tiles/<slug:layer>/<int:z>/<int:x>/<int:y>.pbf", tile, name="tile"),
     path("export/<slug:layer>.<slug:fmt>", export, name="export"),
     path(

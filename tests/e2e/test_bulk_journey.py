@@ -1,7 +1,8 @@
 """A partner's administrator makes a dataset and a token with a write scope; a script loads
 5,000 sites into the dataset in one bulk request, retries it with the same Idempotency-Key
-(nothing changes), and the administrator sees the write in the organisation's audit, then
-revokes the token: the script's next write is refused."""
+(nothing changes), ogr2ogr reads them back through /ogc/, and the administrator sees the
+write in the organisation's audit, then revokes the token: the script's next write is
+refused."""
 
 import json
 import random
@@ -15,6 +16,7 @@ from playwright.sync_api import expect
 from cities.models import Dataset, Import, Site
 from stakeholders.models import ApiWrite
 from tests.e2e.conftest import sign_in
+from tests.e2e.test_ogc_clients import gdal
 
 # Brussels, where the demo data is: the sites must be inside the city's outline.
 BRUSSELS = (4.33, 50.83, 4.40, 50.87)
@@ -48,7 +50,9 @@ def sites(n: int) -> dict:
     ]}  # fmt: skip
 
 
-def test_a_partner_loads_5000_sites_in_bulk_retries_safely_and_a_revoke_stops_it(site, page):
+def test_a_partner_loads_5000_sites_in_bulk_retries_safely_and_a_revoke_stops_it(
+    site, page, tmp_path
+):
     sign_in(page, site, "pia", "/organisations/demo-research-partner/")
     suffix = uuid.uuid4().hex[:6]  # the database keeps earlier runs' rows
     page.get_by_role("link", name="New dataset").click()
@@ -77,6 +81,12 @@ def test_a_partner_loads_5000_sites_in_bulk_retries_safely_and_a_revoke_stops_it
     status, again, headers = send(url, secret, body, key)  # the script retries
     assert status == 200 and again == answer and headers.get("Idempotent-Replayed") == "true"
     assert Site.objects.filter(dataset__slug=slug).count() == 5000
+
+    # A colleague reads the dataset back whole into a GeoPackage through /ogc/.
+    copy = tmp_path / "survey.gpkg"
+    gdal("ogr2ogr", "-f", "GPKG", str(copy), f"OAPIF:{site}/ogc/", "sites", "-oo",
+         "PAGE_SIZE=1000", "-where", f"dataset = '{slug}'")  # fmt: skip
+    assert "Feature Count: 5000" in gdal("ogrinfo", "-ro", "-so", str(copy), "sites")
 
     page.get_by_role("link", name="Back to the organisation").click()
     write = page.locator("#writes").get_by_role("row").filter(has_text=slug)

@@ -1,0 +1,180 @@
+"""The OGC API - Features endpoints (Part 1: core, GeoJSON, OpenAPI 3.0).
+
+JSON for every client, whatever it sends in `Accept` (OWSLib sends none):
+`application/geo+json` for features, `application/json` for the rest. Errors are the
+standard's exception body, `{"code": ..., "description": ...}`, with a 4xx.
+"""
+
+import json
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from cities.bbox import BBoxError, parse_bbox
+from cities.layers import LayerFilterError, LayerFilters, layer_provenance, parse_filters
+from cities.ogc.collections import Collection, all_collections, get_collection, portal_extent
+from cities.ogc.features import DEFAULT_LIMIT, MAX_LIMIT, feature, page
+from cities.ogc.openapi import openapi_document
+
+GEOJSON = "application/geo+json"
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+]
+# Query parameters of the items; the rest are a 400 (the standard asks it).
+ITEM_PARAMETERS = {"limit", "bbox", "bbox-crs", "after", "f", "city", "sector", "year",
+                   "dataset"}  # fmt: skip
+
+
+def _json(body: dict, status: int = 200, content_type: str = "application/json") -> HttpResponse:
+    response = JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+    response["Content-Type"] = content_type
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _error(status: int, code: str, description: str) -> HttpResponse:
+    return _json({"code": code, "description": description}, status=status)
+
+
+def _url(request: HttpRequest, name: str, *args) -> str:
+    return request.build_absolute_uri(reverse(name, args=args))
+
+
+@require_GET
+def landing(request: HttpRequest) -> HttpResponse:
+    return _json({
+        "title": "Cities of Making: OGC API - Features",
+        "description": "Manufacturing sites, industrial land, districts and context layers "
+                       "of the portal's cities, as OGC API - Features collections.",
+        "links": [
+            {"rel": "self", "type": "application/json", "href": _url(request, "ogc:landing")},
+            {"rel": "service-desc", "type": "application/vnd.oai.openapi+json;version=3.0",
+             "title": "The API's OpenAPI 3.0 document", "href": _url(request, "ogc:api")},
+            {"rel": "conformance", "type": "application/json",
+             "href": _url(request, "ogc:conformance")},
+            {"rel": "data", "type": "application/json", "title": "The collections",
+             "href": _url(request, "ogc:collections")},
+        ],
+    })  # fmt: skip
+
+
+@require_GET
+def conformance(request: HttpRequest) -> HttpResponse:
+    return _json({"conformsTo": CONFORMANCE})
+
+
+@require_GET
+def api(request: HttpRequest) -> HttpResponse:
+    document = openapi_document(
+        _url(request, "ogc:landing").rstrip("/"), [c.id for c in all_collections()]
+    )
+    return _json(document, content_type="application/vnd.oai.openapi+json;version=3.0")
+
+
+def _collection(request: HttpRequest, collection: Collection, extent: list[float]) -> dict:
+    items = _url(request, "ogc:items", collection.id)
+    layer = collection.layer
+    return {
+        "id": collection.id,
+        "title": collection.title,
+        "description": str(layer.description),
+        "itemType": "feature",
+        "crs": [CRS84],
+        "storageCrs": CRS84,
+        "extent": {"spatial": {"bbox": [extent], "crs": CRS84}},
+        "links": [
+            {"rel": "self", "type": "application/json",
+             "href": _url(request, "ogc:collection", collection.id)},
+            {"rel": "items", "type": GEOJSON, "title": "The features", "href": items},
+        ],
+    }  # fmt: skip
+
+
+@require_GET
+def collections(request: HttpRequest) -> HttpResponse:
+    extent = portal_extent()
+    return _json({
+        "links": [{"rel": "self", "type": "application/json",
+                   "href": _url(request, "ogc:collections")}],
+        "collections": [_collection(request, c, extent) for c in all_collections()],
+    })  # fmt: skip
+
+
+@require_GET
+def collection(request: HttpRequest, collection_id: str) -> HttpResponse:
+    found = get_collection(collection_id)
+    if found is None:
+        return _error(404, "NotFound", f"There is no collection “{collection_id}”.")
+    return _json(_collection(request, found, portal_extent()))
+
+
+def _int(request: HttpRequest, name: str, default: int, low: int, high: int) -> int:
+    raw = request.GET.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdecimal() or not low <= int(raw) <= high:
+        raise LayerFilterError(f"{name} must be a whole number from {low} to {high:,}.")
+    return int(raw)
+
+
+@require_GET
+def items(request: HttpRequest, collection_id: str) -> HttpResponse:
+    found = get_collection(collection_id)
+    if found is None:
+        return _error(404, "NotFound", f"There is no collection “{collection_id}”.")
+    unknown = sorted(set(request.GET) - ITEM_PARAMETERS)
+    if unknown:
+        return _error(400, "InvalidParameterValue",
+                      f"Unknown parameter: {', '.join(unknown)}. Known: "
+                      f"{', '.join(sorted(ITEM_PARAMETERS))}.")  # fmt: skip
+    if request.GET.get("bbox-crs", CRS84) != CRS84:
+        return _error(400, "InvalidParameterValue", f"bbox-crs must be {CRS84}.")
+    try:
+        limit = _int(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+        after = _int(request, "after", 0, 0, 2**63 - 1)
+        filters = parse_filters(found.layer, request.GET)
+        if request.GET.get("bbox") and "bbox" not in found.layer.filters:
+            filters = LayerFilters(**{**filters.__dict__, "bbox": parse_bbox(request.GET["bbox"])})
+    except (LayerFilterError, BBoxError) as exc:
+        return _error(400, "InvalidParameterValue", str(exc))
+    result = page(found, filters, limit=limit, after=after, count=after == 0)
+    links = [{"rel": "self", "type": GEOJSON, "href": request.build_absolute_uri()},
+             {"rel": "collection", "type": "application/json",
+              "href": _url(request, "ogc:collection", found.id)}]  # fmt: skip
+    if result.next_after is not None:
+        query = request.GET.copy()
+        query["after"] = str(result.next_after)
+        query["limit"] = str(limit)
+        href = f"{_url(request, 'ogc:items', found.id)}?{query.urlencode()}"
+        links.append({"rel": "next", "type": GEOJSON, "href": href})
+    provenance = layer_provenance(found.layer, filters) if after == 0 else None
+    head = {"type": "FeatureCollection", "numberReturned": result.returned, "links": links}
+    if result.matched is not None:
+        head["numberMatched"] = result.matched
+    if provenance:
+        head["licence"], head["attribution"] = provenance["licence"], provenance["attribution"]
+    body = json.dumps(head, ensure_ascii=False)[:-1] + ', "features": ' + result.features + "}"
+    response = HttpResponse(body, content_type=GEOJSON)
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_GET
+def item(request: HttpRequest, collection_id: str, fid: str) -> HttpResponse:
+    found = get_collection(collection_id)
+    if found is None or not fid.isdecimal() or int(fid) > 2**63 - 1:
+        return _error(404, "NotFound", f"There is no feature “{fid}” in “{collection_id}”.")
+    body = feature(found, int(fid))
+    if body is None:
+        return _error(404, "NotFound", f"There is no feature “{fid}” in “{collection_id}”.")
+    data = json.loads(body)
+    data["links"] = [
+        {"rel": "self", "type": GEOJSON, "href": request.build_absolute_uri()},
+        {"rel": "collection", "type": "application/json",
+         "href": _url(request, "ogc:collection", found.id)},
+    ]  # fmt: skip
+    return _json(data, content_type=GEOJSON)

@@ -1,0 +1,126 @@
+"""/ogc/: OGC API - Features Part 1 (core, GeoJSON, OpenAPI 3.0) over the layer catalogue."""
+
+import json
+
+import pytest
+
+from cities.models import District, Site
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+
+def get(client, url: str, **headers):
+    response = client.get(url, **headers)
+    return response, json.loads(response.content)
+
+
+def test_the_landing_page_links_what_qgis_and_gdal_look_for(client):
+    response, body = get(client, "/ogc/")  # OWSLib sends no Accept header
+
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+    rels = {link["rel"]: link for link in body["links"]}
+    assert rels["service-desc"]["type"] == "application/vnd.oai.openapi+json;version=3.0"
+    assert rels["data"]["href"] == "http://testserver/ogc/collections"
+    assert rels["conformance"]["href"].startswith("http://testserver/")  # absolute URLs
+    _r, conformance = get(client, "/ogc/conformance")
+    assert (
+        "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson"
+        in (conformance["conformsTo"])
+    )
+
+
+def test_the_openapi_document_gives_limit_its_default_and_maximum(client):
+    response, document = get(client, "/ogc/api")
+
+    assert response["Content-Type"].startswith("application/vnd.oai.openapi+json")
+    items = document["paths"]["/collections/{collectionId}/items"]["get"]
+    limit = next(p for p in items["parameters"] if p["name"] == "limit")["schema"]
+    assert (limit["default"], limit["maximum"]) == (100, 10_000)
+    ids = next(p for p in items["parameters"] if p["name"] == "collectionId")["schema"]["enum"]
+    assert {"sites", "zones", "districts", "context-stations"} <= set(ids)
+
+
+def test_collections_come_from_the_layer_catalogue_with_an_items_link_in_geojson(
+    client, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(3):
+        _r, body = get(client, "/ogc/collections")
+
+    collections = {c["id"]: c for c in body["collections"]}
+    assert {"sites", "zones", "districts", "context-stations", "workspaces"} <= set(collections)
+    sites = collections["sites"]
+    assert sites["itemType"] == "feature"
+    items = next(link for link in sites["links"] if link["rel"] == "items")
+    assert items["type"] == "application/geo+json"
+    west, south, east, north = sites["extent"]["spatial"]["bbox"][0]
+    assert west < -0.1 < 4.4 < east and south < 50.8 < 52 < north  # London to Rotterdam
+
+
+def test_items_are_a_keyset_page_with_a_count_licence_and_next_link(
+    client, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(6):
+        response, first = get(client, "/ogc/collections/sites/items?city=london&limit=20")
+
+    assert response["Content-Type"] == "application/geo+json"
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert first["numberReturned"] == 20 and first["numberMatched"] == 5000
+    assert first["licence"] and "(" in first["attribution"]
+    ids = [f["id"] for f in first["features"]]
+    assert ids == sorted(ids) and all(
+        f["properties"]["city"] == "london" for f in first["features"]
+    )
+    next_url = next(link["href"] for link in first["links"] if link["rel"] == "next")
+    _r, second = get(client, next_url)
+    assert second["features"][0]["id"] > ids[-1] and "numberMatched" not in second
+
+
+def test_a_whole_collection_is_read_by_following_next_links(client):
+    url, seen = "/ogc/collections/districts/items?limit=7", []
+    while url:
+        _r, page = get(client, url)
+        seen += [f["id"] for f in page["features"]]
+        url = next((link["href"] for link in page["links"] if link["rel"] == "next"), None)
+
+    assert len(seen) == len(set(seen)) == District.objects.count() > 7
+
+
+def test_bbox_and_property_filters_narrow_the_items(client):
+    _r, page = get(client, "/ogc/collections/sites/items?bbox=4.3,50.8,4.4,50.9&sector=25"
+                           "&limit=1000")  # fmt: skip
+
+    expected = Site.objects.filter(sector_id=25, geom__intersects="SRID=4326;POLYGON((4.3 50.8,"
+                                   "4.4 50.8,4.4 50.9,4.3 50.9,4.3 50.8))").count()  # fmt: skip
+    assert page["numberMatched"] == expected > 0
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "words"),
+    [
+        ("/ogc/collections/statues", 404, "no collection"),
+        ("/ogc/collections/statues/items", 404, "no collection"),
+        ("/ogc/collections/sites/items/999999999", 404, "no feature"),
+        ("/ogc/collections/sites/items/abc", 404, "no feature"),
+        ("/ogc/collections/sites/items?limit=10001", 400, "limit"),
+        ("/ogc/collections/sites/items?limit=0", 400, "limit"),
+        ("/ogc/collections/sites/items?colour=red", 400, "Unknown parameter: colour"),
+        ("/ogc/collections/sites/items?bbox=1,2,3", 400, "bbox"),
+        ("/ogc/collections/sites/items?city=atlantis", 400, "atlantis"),
+        ("/ogc/collections/sites/items?bbox-crs=EPSG:3857", 400, "bbox-crs"),
+    ],
+)
+def test_bad_requests_get_the_standard_exception_body(client, url, status, words):
+    response, body = get(client, url)
+
+    assert response.status_code == status
+    assert set(body) == {"code", "description"} and words in body["description"]
+
+
+def test_one_item_by_its_id(client):
+    site = Site.objects.filter(city__slug="london").order_by("id").first()
+
+    response, body = get(client, f"/ogc/collections/sites/items/{site.pk}")
+
+    assert response["Content-Type"] == "application/geo+json"
+    assert body["id"] == site.pk and body["properties"]["name"] == site.name
+    assert body["geometry"]["type"] == "Point"
