@@ -25,6 +25,7 @@ from cities.models import Dataset
 from portal.api_auth import TokenScopes
 from stakeholders.models import ApiToken
 from stakeholders.partner_data import (
+    DatasetBusy,
     IdempotencyKeyReused,
     bulk_write_with_token,
     fingerprint,
@@ -91,10 +92,11 @@ class BulkWriteView(APIView):
             401: OpenApiResponse(OpenApiTypes.OBJECT, description="No valid token."),
             403: OpenApiResponse(OpenApiTypes.OBJECT, description="Not the token's dataset."),
             404: OpenApiResponse(OpenApiTypes.OBJECT, description="No such dataset or kind."),
-            409: OpenApiResponse(OpenApiTypes.OBJECT, description="Deleted rows are in use."),
+            409: OpenApiResponse(OpenApiTypes.OBJECT, description="A rule of the data broken."),
             413: OpenApiResponse(OpenApiTypes.OBJECT, description="The body is too large."),
             422: OpenApiResponse(OpenApiTypes.OBJECT, description="Rows with errors, listed."),
             429: OpenApiResponse(OpenApiTypes.OBJECT, description="Over the token's rate."),
+            503: OpenApiResponse(OpenApiTypes.OBJECT, description="Another write is running."),
         },
         examples=[
             OpenApiExample(
@@ -164,6 +166,12 @@ class BulkWriteView(APIView):
             return problem(409, _("Rows in use"), str(exc))
         except IdempotencyKeyReused as exc:
             return problem(422, _("Idempotency-Key reused"), str(exc))
+        except DatasetBusy:
+            response = problem(503, _("Dataset busy"),
+                               _("Another write into this dataset is still running; "
+                                 "send this one again in a minute."))  # fmt: skip
+            response["Retry-After"] = "60"
+            return response
         response = Response({**answer.body, "dataset": slug, "kind": kind}, status=answer.status)
         if answer.replayed:
             response["Idempotent-Replayed"] = "true"

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cities.gis_io.bulk import BulkRequest, bulk_write
+from cities.gis_io.bulk import BulkConflict, BulkRequest, bulk_write
 from cities.gis_io.commit import dataset_create
 from cities.models import City, Dataset
 from stakeholders.models import ApiToken, ApiWrite, IdempotentRequest, Organisation, PartnerDataset
@@ -108,10 +108,16 @@ def bulk_write_with_token(
 ) -> Answer:
     """Write, or replay the answer to the request first sent with `key`.
 
-    Raises what bulk_write raises (nothing is then kept) and IdempotencyKeyReused.
+    Writes into one dataset take turns (a lock on the dataset for the transaction), so two
+    overlapping requests cannot deadlock on each other's rows. A dry run neither claims
+    nor keeps its key: the real request may follow with it. Raises what bulk_write raises
+    (nothing is then kept), BulkConflict for a rule of the database broken at commit,
+    DatasetBusy and IdempotencyKeyReused.
     """
+    key = "" if dry_run else key
     try:
         with transaction.atomic():
+            _take_turn(partner)
             if key:
                 replay = _claim(token, key, request_fingerprint)
                 if replay is not None:
@@ -133,11 +139,35 @@ def bulk_write_with_token(
                 IdempotentRequest.objects.filter(token=token, key=key).update(status=200, body=body)
             return Answer(200, body)
     except IntegrityError:
-        # Another request with this key committed first, while this one waited for it.
-        stored = IdempotentRequest.objects.filter(token=token, key=key).first()
-        if not key or stored is None:
-            raise
-        return _replay(stored, request_fingerprint)
+        # Checked at commit (foreign keys of other records, the sites' year rule).
+        raise BulkConflict(
+            _(
+                "The write breaks a rule of the data (other records refer to these rows, or "
+                "a site closes before it opens); nothing was written."
+            )
+        ) from None
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", "") in ("55P03", "40P01"):  # lock timeout, deadlock
+            raise DatasetBusy from None
+        raise
+
+
+class DatasetBusy(Exception):
+    """Another write into the dataset holds it for longer than a request waits (a 503)."""
+
+
+# How long a write waits for the one before it into the same dataset.
+TURN_TIMEOUT_S = 30
+
+
+def _take_turn(partner: PartnerDataset) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL lock_timeout = '{TURN_TIMEOUT_S}s'")
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [PARTNER_LOCKS, partner.pk])
+
+
+# The first key of the advisory locks partner datasets take (the second is the dataset).
+PARTNER_LOCKS = 7401
 
 
 def _claim(token: ApiToken, key: str, request_fingerprint: str) -> Answer | None:

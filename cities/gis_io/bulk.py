@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from cities.gis_io.commit import import_commit_rows, sites_thin_later
@@ -30,6 +30,7 @@ from cities.tile_versions import bump_layer_version
 MAX_ROWS = 10_000
 # What can be written in bulk, with the table its identifiers are deleted from.
 KINDS = {"sites": "cities_site", "zones": "cities_landzone"}
+MAX_IDENTIFIER = 80  # as `external_id` is stored
 # Problems listed in an answer; the count says how many there are in all.
 LISTED_PROBLEMS = 1_000
 
@@ -68,7 +69,8 @@ class BulkRejected(Exception):
 
 
 class BulkConflict(Exception):
-    """A delete would break data that refers to the rows: nothing was written."""
+    """The write breaks a rule of the database (rows that others refer to, a constraint),
+    found when it is committed: nothing was written; str() says so."""
 
 
 @dataclass
@@ -129,6 +131,8 @@ def parse_bulk_body(raw: bytes, content_type: str) -> BulkRequest:
         )
     try:
         body = json.loads(text)
+    except RecursionError:
+        raise BulkRequestInvalid(_("The body is nested too deeply.")) from None
     except ValueError as exc:
         message = _("The body is not valid JSON: %(error)s") % {"error": exc}
         raise BulkRequestInvalid(message) from None
@@ -153,7 +157,7 @@ def _lines(text: str) -> BulkRequest:
             continue
         try:
             item = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise BulkRequestInvalid(_("Line %(n)s is not valid JSON.") % {"n": number}) from None
         if isinstance(item, dict) and set(item) == {"delete"}:
             deletes.append(item["delete"])
@@ -186,7 +190,8 @@ def _srid(crs: Any) -> int:
     """RFC 7946 GeoJSON is in CRS84; the legacy `crs` member may name another EPSG code."""
     if crs is None:
         return 4326
-    name = crs.get("properties", {}).get("name") if isinstance(crs, dict) else None
+    properties = crs.get("properties") if isinstance(crs, dict) else None
+    name = properties.get("name") if isinstance(properties, dict) else None
     if isinstance(name, str):
         if _CRS84.search(name.strip()):
             return 4326
@@ -227,15 +232,27 @@ def bulk_write(
     return result
 
 
+def identifier(feature: dict) -> str:
+    """A feature's identifier: `external_id` among its properties, or else its GeoJSON `id`."""
+    properties = feature.get("properties") or {}
+    given = properties.get("external_id")
+    if given is None or (isinstance(given, str) and not given.strip()):
+        given = feature.get("id")
+    if given is None or isinstance(given, bool | dict | list):
+        return ""
+    return str(given).strip()
+
+
 def _shape_problems(kind: str, request: BulkRequest) -> list[Problem]:
-    """What the pipeline cannot say: unknown properties, and the identifier a bulk write needs."""
+    """What the pipeline cannot say: unknown properties, and the identifier a bulk write needs
+    (present, at most 80 characters, and not also deleted)."""
     target = TARGETS[kind]
     known = {f.name for f in target.fields}
     problems = []
     seen_deleted = set(request.deletes)
     for index, feature in enumerate(request.features):
         properties = feature.get("properties") or {}
-        external_id = str(properties.get("external_id") or feature.get("id") or "")
+        external_id = identifier(feature)
         for name in sorted(set(properties) - known):
             problems.append(
                 Problem(index, external_id, name,
@@ -247,10 +264,22 @@ def _shape_problems(kind: str, request: BulkRequest) -> list[Problem]:
                 Problem(index, "", "external_id",
                         _("Required: a bulk write updates and deletes rows by their identifier."))
             )  # fmt: skip
+        elif len(external_id) > MAX_IDENTIFIER:
+            problems.append(
+                Problem(index, external_id[:MAX_IDENTIFIER], "external_id",
+                        _("An identifier has at most %(n)s characters.") % {"n": MAX_IDENTIFIER})
+            )  # fmt: skip
         elif external_id in seen_deleted:
             problems.append(
                 Problem(index, external_id, "external_id",
                         _("This identifier is also in the list to delete."))
+            )  # fmt: skip
+    for name in request.deletes:
+        if not name.strip() or len(name) > MAX_IDENTIFIER:
+            problems.append(
+                Problem(None, name[:MAX_IDENTIFIER], "delete",
+                        _("An identifier to delete has 1 to %(n)s characters.")
+                        % {"n": MAX_IDENTIFIER})
             )  # fmt: skip
     return problems
 
@@ -260,20 +289,9 @@ def _upsert(kind, dataset, city, request, user, result) -> None:
     relative = f"{uuid.uuid4().hex}/bulk.geojson"
     path = upload_path(Import(file=relative))
     path.parent.mkdir(parents=True, exist_ok=True)
-    if request.raw is not None and all(
-        (f.get("properties") or {}).get("external_id") is not None for f in request.features
-    ):
-        body = request.raw  # GDAL reads it as sent (it skips the "delete" member)
-    else:  # NDJSON, or identifiers given as the features' ids
-        body = json.dumps(
-            {
-                "type": "FeatureCollection",
-                "features": [_with_identifier(f) for f in request.features],
-            },
-            ensure_ascii=False,
-        ).encode()
-    path.write_bytes(body)
     try:
+        body = _staged_body(request)
+        path.write_bytes(body)
         imp = Import.objects.create(
             target=kind, city=city, file=relative, original_name="bulk request",
             size=len(body), format="geojson", srid=request.srid, stage=Import.Stage.MAP,
@@ -297,10 +315,41 @@ def _upsert(kind, dataset, city, request, user, result) -> None:
         shutil.rmtree(path.parent, ignore_errors=True)
 
 
-def _with_identifier(feature: dict) -> dict:
+def _staged_body(request: BulkRequest) -> bytes:
+    """The FeatureCollection GDAL reads: the body as sent when it is plain (every identifier
+    given as a clean `external_id`, no `crs` member anywhere); otherwise rebuilt with each
+    identifier in place and each geometry reduced to its type and coordinates, so that no
+    `crs` inside a geometry reaches GDAL (the top one is read by `_srid`)."""
+    plain = (
+        request.raw is not None
+        and b'"crs"' not in request.raw
+        and all((f.get("properties") or {}).get("external_id") == identifier(f)
+                for f in request.features)
+    )  # fmt: skip
+    if plain:
+        return request.raw
+    return json.dumps(
+        {"type": "FeatureCollection", "features": [_clean(f) for f in request.features]},
+        ensure_ascii=False,
+    ).encode()
+
+
+def _clean(feature: dict) -> dict:
     properties = dict(feature.get("properties") or {})
-    properties.setdefault("external_id", feature.get("id"))
-    return {"type": "Feature", "geometry": feature.get("geometry"), "properties": properties}
+    properties["external_id"] = identifier(feature)
+    return {"type": "Feature", "geometry": _geometry(feature.get("geometry")),
+            "properties": properties}  # fmt: skip
+
+
+def _geometry(geometry):
+    if not isinstance(geometry, dict):
+        return geometry
+    kept = {"type": geometry.get("type")}
+    if "coordinates" in geometry:
+        kept["coordinates"] = geometry["coordinates"]
+    if isinstance(geometry.get("geometries"), list):
+        kept["geometries"] = [_geometry(g) for g in geometry["geometries"]]
+    return kept
 
 
 def _quiet(*_args, **_kwargs) -> None:
@@ -335,18 +384,13 @@ def _staged_gone(imp: Import) -> None:
 
 def _delete(kind: str, dataset: Dataset, city, ids: list[str], result: BulkResult) -> None:
     table = KINDS[kind]
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                f"DELETE FROM {table} WHERE dataset_id = %s AND external_id = ANY(%s)"
-                " RETURNING external_id",
-                [dataset.pk, ids],
-            )
-            gone = {row[0] for row in cursor.fetchall()}
-    except IntegrityError:
-        raise BulkConflict(
-            _("Other records refer to some of these rows; nothing was deleted or written.")
-        ) from None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE dataset_id = %s AND external_id = ANY(%s)"
+            " RETURNING external_id",
+            [dataset.pk, ids],
+        )
+        gone = {row[0] for row in cursor.fetchall()}
     result.deleted = sorted(gone)
     result.not_found = [i for i in ids if i not in gone]
     if gone:

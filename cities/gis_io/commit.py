@@ -262,6 +262,10 @@ def _write_zones(imp: Import, dataset: Dataset, mode: str, report: CommitReport)
             " ON CONFLICT (dataset_id, external_id, reference_year) WHERE external_id <> ''"
             " DO UPDATE SET name = EXCLUDED.name, category_id = EXCLUDED.category_id,"
             " protection = EXCLUDED.protection, geom = EXCLUDED.geom"
+            # Unchanged zones are not rewritten, nor counted as updated.
+            " WHERE (cities_landzone.name, cities_landzone.category_id,"
+            " cities_landzone.protection, cities_landzone.geom::bytea) IS DISTINCT FROM"
+            " (EXCLUDED.name, EXCLUDED.category_id, EXCLUDED.protection, EXCLUDED.geom::bytea)"
         )
     _upsert_rows(
         imp,

@@ -223,6 +223,12 @@ def _field_checks(imp: Import, target: Target) -> None:
                 f"SELECT row, %(field_{n})s, '', %(required)s, 'error', '' FROM c"
                 f" WHERE raw_{field.name} IS NULL"
             )
+    if target.slug == "sites":  # the table's rule, said per row rather than at commit
+        params["closes_before"] = _("The site closes before it opens.")
+        checks.append(
+            "SELECT row, 'year_closed', year_closed::text, %(closes_before)s, 'error', ''"
+            " FROM c WHERE year_closed < year_opened"
+        )
     key = _key_expression(imp, target)
     if key:
         params["key_field"] = target.key

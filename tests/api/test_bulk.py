@@ -332,3 +332,85 @@ def test_no_token_a_session_unknown_dataset_or_kind(secret, dataset, admin):
     missing = post(secret, type("D", (), {"slug": "no-such"}), collection())
     assert missing.status_code == 404 and missing["Content-Type"] == "application/problem+json"
     assert post(secret, dataset, collection(), kind="statues").status_code == 404
+
+
+# ---- Found in review ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("given", [None, "", "   ", "x" * 81])
+def test_a_blank_or_too_long_identifier_is_refused_not_invented(secret, dataset, given):
+    body = feature("x")
+    body["properties"]["external_id"] = given
+
+    response = post(secret, dataset, collection(body))
+
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "external_id"
+    assert not rows(dataset)
+
+
+def test_an_identifier_is_trimmed_and_a_blank_one_falls_back_to_the_feature_id(secret, dataset):
+    padded, blank = feature(" pad "), feature("")
+    blank["id"] = 42
+
+    assert post(secret, dataset, collection(padded, blank)).status_code == 200
+    assert set(rows(dataset)) == {"pad", "42"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["[" * 5000, json.dumps({**collection(), "crs": {"properties": None}}),
+     json.dumps({**collection(), "crs": "EPSG:4326"})],
+)  # fmt: skip
+def test_deep_nesting_and_a_malformed_crs_are_a_400(secret, dataset, body):
+    assert post(secret, dataset, body).status_code == 400
+
+
+def test_a_site_that_closes_before_it_opens_is_a_row_error(secret, dataset):
+    response = post(secret, dataset, collection(feature("x", year_opened=2010, year_closed=2000)))
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "year_closed" and not rows(dataset)
+
+
+def test_a_crs_inside_a_geometry_never_reaches_gdal(secret, dataset, settings, tmp_path):
+    settings.PRIVATE_UPLOAD_ROOT = str(tmp_path)
+    body = feature("x")
+    body["geometry"]["crs"] = {"type": "link", "properties": {"href": "http://example.org/crs"}}
+
+    assert post(secret, dataset, collection(body)).status_code == 200
+    assert set(rows(dataset)) == {"x"}
+    assert not any((tmp_path / "imports").iterdir())  # the staged file is gone
+
+
+def test_a_dry_run_with_a_key_leaves_the_key_for_the_real_request(secret, dataset):
+    body = collection(feature("w-1"))
+    dry = post(secret, dataset, body, query="?dry_run=true", HTTP_IDEMPOTENCY_KEY="k-dry")
+    real = post(secret, dataset, body, HTTP_IDEMPOTENCY_KEY="k-dry")
+
+    assert (dry.status_code, real.status_code) == (200, 200)
+    assert real.json()["created"] == 1 and "Idempotent-Replayed" not in real
+
+
+def test_zones_sent_again_unchanged_are_counted_unchanged(partner, admin, dataset, city):
+    secret = secret_for(partner, admin, scopes=["write:zones"])
+    ZoningCategory.objects.create(city=city, code="IND", name="Industry", meaning="industrial")
+    square = [[X + 0.05, Y + 0.05], [X + 0.06, Y + 0.05], [X + 0.06, Y + 0.06],
+              [X + 0.05, Y + 0.06], [X + 0.05, Y + 0.05]]  # fmt: skip
+    zone = {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [square]},
+            "properties": {"external_id": "z-1", "category": "IND", "reference_year": 2020,
+                           "protection": "protected"}}  # fmt: skip
+    post(secret, dataset, collection(zone), kind="zones")
+
+    again = post(secret, dataset, collection(zone), kind="zones").json()
+
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 1)
+
+
+def test_a_body_over_the_size_limit_is_a_413(secret, dataset, monkeypatch):
+    from stakeholders import datasets_api
+
+    monkeypatch.setattr(datasets_api, "MAX_BODY_MB", 0)
+
+    response = post(secret, dataset, collection(feature("x")))
+
+    assert response.status_code == 413 and not rows(dataset)
