@@ -11,5 +11,7 @@ urlpatterns = [
     path("collections", views.collections, name="collections"),
     path("collections/<str:collection_id>", views.collection, name="collection"),
     path("collections/<str:collection_id>/items", views.items, name="items"),
+    path("collections/<str:collection_id>/queryables", views.queryables, name="queryables"),
+    path("collections/<str:collection_id>/schema", views.schema, name="schema"),
     path("collections/<str:collection_id>/items/<str:fid>", views.item, name="item"),
 ]

@@ -6,6 +6,7 @@ standard's exception body, `{"code": ..., "description": ...}`, with a 4xx.
 """
 
 import json
+import re
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
@@ -26,7 +27,17 @@ CONFORMANCE = [
 ]
 # Query parameters of the items; the rest are a 400 (the standard asks it).
 ITEM_PARAMETERS = {"limit", "bbox", "bbox-crs", "after", "f", "city", "sector", "year",
-                   "dataset"}  # fmt: skip
+                   "dataset", "datetime"}  # fmt: skip
+# The catalogue's filters as queryables (JSON Schema types).
+QUERYABLES = {
+    "city": ("string", "A city's identifier, e.g. brussels."),
+    "sector": ("integer", "NACE division, 10 to 33."),
+    "year": ("integer", "Sites open in that year; land of that reference year."),
+    "dataset": ("string", "A dataset's identifier."),
+}
+JSON_TYPES = {"string": "string", "integer": "integer", "number": "number",
+              "boolean": "boolean", "json": "object"}  # fmt: skip
+GEOMETRY_FORMATS = {"Point": "geometry-point", "MultiPolygon": "geometry-multipolygon"}
 
 
 def _json(body: dict, status: int = 200, content_type: str = "application/json") -> HttpResponse:
@@ -90,6 +101,12 @@ def _collection(request: HttpRequest, collection: Collection, extent: list[float
             {"rel": "self", "type": "application/json",
              "href": _url(request, "ogc:collection", collection.id)},
             {"rel": "items", "type": GEOJSON, "title": "The features", "href": items},
+            {"rel": "http://www.opengis.net/def/rel/ogc/1.0/queryables",
+             "type": "application/schema+json", "title": "What the features can be filtered by",
+             "href": _url(request, "ogc:queryables", collection.id)},
+            {"rel": "describedby", "type": "application/schema+json",
+             "title": "The features' properties",
+             "href": _url(request, "ogc:schema", collection.id)},
         ],
     }  # fmt: skip
 
@@ -110,6 +127,64 @@ def collection(request: HttpRequest, collection_id: str) -> HttpResponse:
     if found is None:
         return _error(404, "NotFound", f"There is no collection “{collection_id}”.")
     return _json(_collection(request, found, portal_extent()))
+
+
+def _schema(request: HttpRequest, collection: Collection, name: str, properties: dict) -> dict:
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": _url(request, name, collection.id),
+        "type": "object",
+        "title": collection.title,
+        "properties": properties,
+        "additionalProperties": False,
+    }
+
+
+def _geometry_schema(collection: Collection) -> dict:
+    return {"format": GEOMETRY_FORMATS.get(collection.layer.geometry_type, "geometry-any")}
+
+
+@require_GET
+def queryables(request: HttpRequest, collection_id: str) -> HttpResponse:
+    found = get_collection(collection_id)
+    if found is None:
+        return _error(404, "NotFound", f"There is no collection “{collection_id}”.")
+    properties = {"geometry": _geometry_schema(found)}
+    for name in sorted(found.layer.filters & set(QUERYABLES)):
+        kind, description = QUERYABLES[name]
+        properties[name] = {"type": kind, "title": name, "description": description}
+    body = _schema(request, found, "ogc:queryables", properties)
+    return _json(body, content_type="application/schema+json")
+
+
+@require_GET
+def schema(request: HttpRequest, collection_id: str) -> HttpResponse:
+    found = get_collection(collection_id)
+    if found is None:
+        return _error(404, "NotFound", f"There is no collection “{collection_id}”.")
+    properties = {"id": {"type": "integer", "x-ogc-role": "id"},
+                  "geometry": _geometry_schema(found)}  # fmt: skip
+    for field in found.layer.fields:
+        properties[field.name] = {"type": JSON_TYPES.get(field.type, "string"),
+                                  "title": str(field.label or field.name)}  # fmt: skip
+    body = _schema(request, found, "ogc:schema", properties)
+    return _json(body, content_type="application/schema+json")
+
+
+def _year_of(raw: str) -> str:
+    """An RFC 3339 instant or date (or an interval within one year) as the year it names."""
+    ends = raw.split("/")
+    years = {end[:4] for end in ends if end not in ("", "..")}
+    if (
+        len(ends) > 2
+        or len(years) != 1
+        or not all(re.fullmatch(r"\d{4}(-\d{2}(-\d{2}([Tt ].*)?)?)?", end) for end in ends)
+    ):
+        raise LayerFilterError(
+            "datetime must be a date or a time within one year, e.g. 2019-01-01 or "
+            "2019-01-01T00:00:00Z: the data are by year."
+        )
+    return years.pop()
 
 
 def _int(request: HttpRequest, name: str, default: int, low: int, high: int) -> int:
@@ -136,7 +211,13 @@ def items(request: HttpRequest, collection_id: str) -> HttpResponse:
     try:
         limit = _int(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
         after = _int(request, "after", 0, 0, 2**63 - 1)
-        filters = parse_filters(found.layer, request.GET)
+        query = request.GET
+        if query.get("datetime"):
+            if "year" not in found.layer.filters:
+                raise LayerFilterError(f"The collection “{found.id}” has no time.")
+            query = query.copy()
+            query["year"] = _year_of(query["datetime"])
+        filters = parse_filters(found.layer, query)
         if request.GET.get("bbox") and "bbox" not in found.layer.filters:
             filters = LayerFilters(**{**filters.__dict__, "bbox": parse_bbox(request.GET["bbox"])})
     except (LayerFilterError, BBoxError) as exc:

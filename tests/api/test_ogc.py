@@ -124,3 +124,25 @@ def test_one_item_by_its_id(client):
     assert response["Content-Type"] == "application/geo+json"
     assert body["id"] == site.pk and body["properties"]["name"] == site.name
     assert body["geometry"]["type"] == "Point"
+
+
+def test_queryables_and_schema_describe_each_collection(client):
+    _r, collection = get(client, "/ogc/collections/sites")
+    links = {link["rel"]: link["href"] for link in collection["links"]}
+
+    response, queryables = get(client, links["http://www.opengis.net/def/rel/ogc/1.0/queryables"])
+    assert response["Content-Type"] == "application/schema+json"
+    assert set(queryables["properties"]) == {"geometry", "city", "sector", "year", "dataset"}
+    assert queryables["properties"]["sector"]["type"] == "integer"
+    _r, schema = get(client, links["describedby"])
+    assert schema["properties"]["employees"]["type"] == "integer"
+    assert schema["properties"]["geometry"] == {"format": "geometry-point"}
+
+
+def test_datetime_picks_the_year_of_land_zones(client):
+    _r, zones = get(client, "/ogc/collections/zones/items?city=brussels&datetime=2009-06-01"
+                            "&limit=1000")  # fmt: skip
+    assert zones["numberMatched"] > 0
+    assert {f["properties"]["year"] for f in zones["features"]} == {2009}
+    response, body = get(client, "/ogc/collections/zones/items?datetime=2009-01-01/2019-12-31")
+    assert response.status_code == 400 and "within one year" in body["description"]
