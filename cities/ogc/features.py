@@ -11,6 +11,7 @@ from django.db import connection
 
 from cities.layers import LayerFilters
 from cities.ogc.collections import Collection
+from cities.ogc.crs import DEFAULT, Crs
 
 MAX_LIMIT = 10_000
 DEFAULT_LIMIT = 100
@@ -23,7 +24,7 @@ WITH page AS (
 )
 SELECT COALESCE(jsonb_agg(jsonb_build_object(
            'type', 'Feature', 'id', numbered.id,
-           'geometry', ST_AsGeoJSON(numbered.geom, 6)::jsonb,
+           'geometry', {geometry},
            'properties', to_jsonb(numbered) - 'geom' - 'n')
          ORDER BY numbered.id) FILTER (WHERE n <= %(limit)s), '[]')::text,
        count(*) FILTER (WHERE n <= %(limit)s),
@@ -34,7 +35,7 @@ FROM numbered
 
 _ONE = """
 SELECT jsonb_build_object('type', 'Feature', 'id', r.id,
-         'geometry', ST_AsGeoJSON(r.geom, 6)::jsonb, 'properties', to_jsonb(r) - 'geom')::text
+         'geometry', {geometry}, 'properties', to_jsonb(r) - 'geom')::text
 FROM ({rows}) AS r WHERE r.id = %(fid)s
 """
 
@@ -54,12 +55,18 @@ def filters_of(collection: Collection, filters: LayerFilters) -> LayerFilters:
 
 
 def page(
-    collection: Collection, filters: LayerFilters, *, limit: int, after: int, count: bool
+    collection: Collection,
+    filters: LayerFilters,
+    *,
+    limit: int,
+    after: int,
+    count: bool,
+    crs: Crs = DEFAULT,
 ) -> Page:
     sql, params = collection.layer.rows(filters_of(collection, filters))
     params = {**params, "after": after, "limit": limit}
     with connection.cursor() as cursor:
-        cursor.execute(_PAGE.format(rows=sql), params)
+        cursor.execute(_PAGE.format(rows=sql, geometry=crs.geometry_sql("numbered.geom")), params)
         features, returned, more, last = cursor.fetchone()
         matched = None
         if count:
@@ -68,9 +75,11 @@ def page(
     return Page(features, returned, last if more else None, matched)
 
 
-def feature(collection: Collection, fid: int) -> str | None:
+def feature(collection: Collection, fid: int, crs: Crs = DEFAULT) -> str | None:
     sql, params = collection.layer.rows(filters_of(collection, LayerFilters()))
     with connection.cursor() as cursor:
-        cursor.execute(_ONE.format(rows=sql), {**params, "fid": fid})
+        cursor.execute(
+            _ONE.format(rows=sql, geometry=crs.geometry_sql("r.geom")), {**params, "fid": fid}
+        )
         row = cursor.fetchone()
     return row[0] if row else None

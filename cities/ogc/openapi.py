@@ -1,6 +1,7 @@
 """The OpenAPI 3.0 document of /ogc/ (`rel=service-desc`): QGIS reads `limit`'s default and
 maximum from it, and the collections' ids as the values of `collectionId`."""
 
+from cities.ogc.crs import SUPPORTED
 from cities.ogc.features import DEFAULT_LIMIT, MAX_LIMIT
 
 
@@ -26,11 +27,13 @@ def openapi_document(root: str, collection_ids: list[str]) -> dict:
         collection_id,
         _query("limit", "Features per page.",
                {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}),
-        _query("bbox", "minLon,minLat,maxLon,maxLat in CRS84.",
+        _query("bbox", "minX,minY,maxX,maxY, in CRS84 unless bbox-crs says otherwise.",
                {"type": "array", "minItems": 4, "maxItems": 4, "items": {"type": "number"}},
                explode=False),
-        _query("bbox-crs", "The bbox's CRS: CRS84 only.",
-               {"type": "string", "enum": ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"]}),
+        _query("bbox-crs", "The CRS the bbox is given in (default CRS84).",
+               {"type": "string", "format": "uri", "enum": list(SUPPORTED)}),
+        _query("crs", "The CRS of the features' coordinates (default CRS84).",
+               {"type": "string", "format": "uri", "enum": list(SUPPORTED)}),
         _query("after", "Keyset cursor: the id of the last feature seen (see the next link).",
                {"type": "integer", "minimum": 0}),
         _query("city", "A city's identifier, e.g. brussels.", {"type": "string"}),

@@ -6,8 +6,10 @@ standard's exception body, `{"code": ..., "description": ...}`, with a 4xx.
 """
 
 import json
+import math
 import re
 
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -15,19 +17,27 @@ from django.views.decorators.http import require_GET
 from cities.bbox import BBoxError, parse_bbox
 from cities.layers import LayerFilterError, LayerFilters, layer_provenance, parse_filters
 from cities.ogc.collections import Collection, all_collections, get_collection, portal_extent
+from cities.ogc.crs import (
+    CRS84,
+    DEFAULT,
+    SUPPORTED,
+    CrsError,
+    bbox_in_wgs84_sql,
+    crs_for,
+)
 from cities.ogc.features import DEFAULT_LIMIT, MAX_LIMIT, feature, page
 from cities.ogc.openapi import openapi_document
 
 GEOJSON = "application/geo+json"
-CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
 ]
 # Query parameters of the items; the rest are a 400 (the standard asks it).
 ITEM_PARAMETERS = {"limit", "bbox", "bbox-crs", "after", "f", "city", "sector", "year",
-                   "dataset", "datetime"}  # fmt: skip
+                   "dataset", "datetime", "crs"}  # fmt: skip
 # The catalogue's filters as queryables (JSON Schema types).
 QUERYABLES = {
     "city": ("string", "A city's identifier, e.g. brussels."),
@@ -94,7 +104,7 @@ def _collection(request: HttpRequest, collection: Collection, extent: list[float
         "title": collection.title,
         "description": str(layer.description),
         "itemType": "feature",
-        "crs": [CRS84],
+        "crs": list(SUPPORTED),
         "storageCrs": CRS84,
         "extent": {"spatial": {"bbox": [extent], "crs": CRS84}},
         "links": [
@@ -206,23 +216,24 @@ def items(request: HttpRequest, collection_id: str) -> HttpResponse:
         return _error(400, "InvalidParameterValue",
                       f"Unknown parameter: {', '.join(unknown)}. Known: "
                       f"{', '.join(sorted(ITEM_PARAMETERS))}.")  # fmt: skip
-    if request.GET.get("bbox-crs", CRS84) != CRS84:
-        return _error(400, "InvalidParameterValue", f"bbox-crs must be {CRS84}.")
     try:
+        crs = crs_for(request.GET.get("crs"))
+        bbox_crs = crs_for(request.GET.get("bbox-crs"))
         limit = _int(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
         after = _int(request, "after", 0, 0, 2**63 - 1)
-        query = request.GET
+        query = request.GET.copy()
+        if query.get("bbox") and bbox_crs is not DEFAULT:
+            query["bbox"] = bbox_in_wgs84(query["bbox"], bbox_crs)
         if query.get("datetime"):
             if "year" not in found.layer.filters:
                 raise LayerFilterError(f"The collection “{found.id}” has no time.")
-            query = query.copy()
             query["year"] = _year_of(query["datetime"])
         filters = parse_filters(found.layer, query)
         if request.GET.get("bbox") and "bbox" not in found.layer.filters:
             filters = LayerFilters(**{**filters.__dict__, "bbox": parse_bbox(request.GET["bbox"])})
-    except (LayerFilterError, BBoxError) as exc:
+    except (LayerFilterError, BBoxError, CrsError) as exc:
         return _error(400, "InvalidParameterValue", str(exc))
-    result = page(found, filters, limit=limit, after=after, count=after == 0)
+    result = page(found, filters, limit=limit, after=after, count=after == 0, crs=crs)
     links = [{"rel": "self", "type": GEOJSON, "href": request.build_absolute_uri()},
              {"rel": "collection", "type": "application/json",
               "href": _url(request, "ogc:collection", found.id)}]  # fmt: skip
@@ -241,7 +252,25 @@ def items(request: HttpRequest, collection_id: str) -> HttpResponse:
     body = json.dumps(head, ensure_ascii=False)[:-1] + ', "features": ' + result.features + "}"
     response = HttpResponse(body, content_type=GEOJSON)
     response["Access-Control-Allow-Origin"] = "*"
+    response["Content-Crs"] = f"<{crs.uri}>"
     return response
+
+
+def bbox_in_wgs84(raw: str, crs) -> str:
+    """A bbox given in another CRS, as the longitude/latitude bounds that hold it."""
+    try:
+        values = [float(v) for v in raw.split(",")]
+    except ValueError:
+        raise BBoxError("bbox must be four numbers: minX,minY,maxX,maxY.") from None
+    if len(values) != 4 or not all(math.isfinite(v) for v in values):
+        raise BBoxError("bbox must be four numbers: minX,minY,maxX,maxY.")
+    if crs.lat_first:  # EPSG:4326: latitude first
+        south, west, north, east = values
+        return f"{west},{south},{east},{north}"
+    with connection.cursor() as cursor:
+        cursor.execute(bbox_in_wgs84_sql(), dict(zip("abcd", values, strict=True), srid=crs.srid))
+        box = cursor.fetchone()
+    return ",".join(f"{v:.7f}" for v in box)
 
 
 @require_GET
@@ -249,7 +278,11 @@ def item(request: HttpRequest, collection_id: str, fid: str) -> HttpResponse:
     found = get_collection(collection_id)
     if found is None or not fid.isdecimal() or int(fid) > 2**63 - 1:
         return _error(404, "NotFound", f"There is no feature “{fid}” in “{collection_id}”.")
-    body = feature(found, int(fid))
+    try:
+        crs = crs_for(request.GET.get("crs"))
+    except CrsError as exc:
+        return _error(400, "InvalidParameterValue", str(exc))
+    body = feature(found, int(fid), crs)
     if body is None:
         return _error(404, "NotFound", f"There is no feature “{fid}” in “{collection_id}”.")
     data = json.loads(body)
@@ -258,4 +291,6 @@ def item(request: HttpRequest, collection_id: str, fid: str) -> HttpResponse:
         {"rel": "collection", "type": "application/json",
          "href": _url(request, "ogc:collection", found.id)},
     ]  # fmt: skip
-    return _json(data, content_type=GEOJSON)
+    response = _json(data, content_type=GEOJSON)
+    response["Content-Crs"] = f"<{crs.uri}>"
+    return response

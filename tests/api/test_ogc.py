@@ -106,7 +106,7 @@ def test_bbox_and_property_filters_narrow_the_items(client):
         ("/ogc/collections/sites/items?colour=red", 400, "Unknown parameter: colour"),
         ("/ogc/collections/sites/items?bbox=1,2,3", 400, "bbox"),
         ("/ogc/collections/sites/items?city=atlantis", 400, "atlantis"),
-        ("/ogc/collections/sites/items?bbox-crs=EPSG:3857", 400, "bbox-crs"),
+        ("/ogc/collections/sites/items?crs=EPSG:2154", 400, "not served"),
     ],
 )
 def test_bad_requests_get_the_standard_exception_body(client, url, status, words):
@@ -146,3 +146,32 @@ def test_datetime_picks_the_year_of_land_zones(client):
     assert {f["properties"]["year"] for f in zones["features"]} == {2009}
     response, body = get(client, "/ogc/collections/zones/items?datetime=2009-01-01/2019-12-31")
     assert response.status_code == 400 and "within one year" in body["description"]
+
+
+def test_features_come_in_the_crs_asked_for_with_a_content_crs_header(client):
+    site = Site.objects.filter(city__slug="brussels").order_by("id").first()
+    url = f"/ogc/collections/sites/items/{site.pk}"
+
+    _r, plain = get(client, url)
+    response, flipped = get(client, f"{url}?crs=http://www.opengis.net/def/crs/EPSG/0/4326")
+    assert response["Content-Crs"] == "<http://www.opengis.net/def/crs/EPSG/0/4326>"
+    assert flipped["geometry"]["coordinates"] == plain["geometry"]["coordinates"][::-1]
+    _r, lambert = get(client, f"{url}?crs=EPSG:31370")
+    x, y = lambert["geometry"]["coordinates"]
+    assert 140_000 < x < 160_000 and 160_000 < y < 180_000  # Brussels in Belgian Lambert 72
+    response, page = get(client, "/ogc/collections/sites/items?city=brussels&limit=3"
+                                 "&crs=EPSG:3857")  # fmt: skip
+    assert response["Content-Crs"] == "<http://www.opengis.net/def/crs/EPSG/0/3857>"
+    assert all(f["geometry"]["coordinates"][0] > 400_000 for f in page["features"])
+
+
+def test_a_bbox_may_be_given_in_another_crs(client):
+    lambert = "bbox=145000,165000,155000,175000&bbox-crs=EPSG:31370"
+    _r, page = get(client, f"/ogc/collections/sites/items?{lambert}&limit=10000")
+    _r, degrees = get(client, "/ogc/collections/sites/items?bbox=4.29,50.80,4.44,50.90"
+                              "&limit=10000")  # fmt: skip
+
+    assert 0 < page["numberMatched"] <= degrees["numberMatched"] * 1.5
+    for feature in page["features"]:
+        lon, lat = feature["geometry"]["coordinates"]
+        assert 4.28 < lon < 4.45 and 50.79 < lat < 50.91
