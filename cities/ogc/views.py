@@ -11,11 +11,14 @@ import re
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from cities.bbox import BBoxError, parse_bbox
 from cities.layers import LayerFilterError, LayerFilters, layer_provenance, parse_filters
+from cities.models import Dataset
 from cities.ogc.collections import Collection, all_collections, get_collection, portal_extent
 from cities.ogc.crs import (
     CRS84,
@@ -65,8 +68,24 @@ def _url(request: HttpRequest, name: str, *args) -> str:
     return request.build_absolute_uri(reverse(name, args=args))
 
 
+def wants_html(request: HttpRequest) -> bool:
+    """`f=html` or a browser's Accept; JSON otherwise (OWSLib sends no Accept, GDAL JSON)."""
+    chosen = request.GET.get("f")
+    if chosen:
+        return chosen == "html"
+    return "text/html" in request.headers.get("Accept", "")
+
+
+def _vary(response: HttpResponse) -> HttpResponse:
+    response["Vary"] = "Accept"
+    return response
+
+
 @require_GET
 def landing(request: HttpRequest) -> HttpResponse:
+    if wants_html(request):
+        context = {"landing_url": _url(request, "ogc:landing")}
+        return _vary(render(request, "ogc/landing.html", context))
     return _json({
         "title": "Cities of Making: OGC API - Features",
         "description": "Manufacturing sites, industrial land, districts and context layers "
@@ -123,6 +142,10 @@ def _collection(request: HttpRequest, collection: Collection, extent: list[float
 
 @require_GET
 def collections(request: HttpRequest) -> HttpResponse:
+    if wants_html(request):
+        found = [{"id": c.id, "title": c.title, "description": c.layer.description}
+                 for c in all_collections()]  # fmt: skip
+        return _vary(render(request, "ogc/collections.html", {"collections": found}))
     extent = portal_extent()
     return _json({
         "links": [{"rel": "self", "type": "application/json",
@@ -233,6 +256,9 @@ def items(request: HttpRequest, collection_id: str) -> HttpResponse:
             filters = LayerFilters(**{**filters.__dict__, "bbox": parse_bbox(request.GET["bbox"])})
     except (LayerFilterError, BBoxError, CrsError) as exc:
         return _error(400, "InvalidParameterValue", str(exc))
+    html = wants_html(request)
+    if html and "limit" not in request.GET:
+        limit = HTML_LIMIT
     result = page(found, filters, limit=limit, after=after, count=after == 0, crs=crs)
     links = [{"rel": "self", "type": GEOJSON, "href": request.build_absolute_uri()},
              {"rel": "collection", "type": "application/json",
@@ -249,11 +275,46 @@ def items(request: HttpRequest, collection_id: str) -> HttpResponse:
         head["numberMatched"] = result.matched
     if provenance:
         head["licence"], head["attribution"] = provenance["licence"], provenance["attribution"]
+    if html:
+        return _vary(_items_page(request, found, result, head, links))
     body = json.dumps(head, ensure_ascii=False)[:-1] + ', "features": ' + result.features + "}"
     response = HttpResponse(body, content_type=GEOJSON)
     response["Access-Control-Allow-Origin"] = "*"
     response["Content-Crs"] = f"<{crs.uri}>"
     return response
+
+
+HTML_LIMIT = 50  # features a page for people
+HTML_COLUMNS = 6
+
+
+def _items_page(request, collection: Collection, result, head: dict, links: list) -> HttpResponse:
+    features = json.loads(result.features)
+    columns = [f.name for f in collection.layer.fields if f.type != "json"][:HTML_COLUMNS]
+    rows = [{"id": f["id"], "values": [f["properties"].get(c) for c in columns]}
+            for f in features]  # fmt: skip
+    following = next((link["href"] for link in links if link["rel"] == "next"), None)
+    slugs = {f["properties"].get("dataset") for f in features} - {None}
+    synthetic = Dataset.objects.filter(slug__in=slugs, quality=Dataset.Quality.SYNTHETIC).first()
+    json_query = request.GET.copy()
+    json_query["f"] = "json"
+    context = {
+        "collection": collection,
+        "description": collection.layer.description,
+        "features": features,
+        "columns": columns,
+        "rows": rows,
+        "returned": result.returned,
+        "matched": result.matched,
+        "licence": head.get("licence", ""),
+        "next_url": following.replace("f=json", "f=html") if following else None,
+        "json_url": f"{request.path}?{json_query.urlencode()}",
+        "dataset": synthetic,
+        "message": _(
+            "Features on this page are synthetic: made for demonstration, not an official record."
+        ),
+    }
+    return render(request, "ogc/items.html", context)
 
 
 def bbox_in_wgs84(raw: str, crs) -> str:

@@ -175,3 +175,17 @@ def test_a_bbox_may_be_given_in_another_crs(client):
     for feature in page["features"]:
         lon, lat = feature["geometry"]["coordinates"]
         assert 4.28 < lon < 4.45 and 50.79 < lat < 50.91
+
+
+def test_a_browser_gets_html_and_a_client_json_from_the_same_address(client):
+    html = client.get("/ogc/collections/sites/items?city=london", HTTP_ACCEPT="text/html")
+    plain = client.get("/ogc/collections/sites/items?city=london")
+    forced = client.get("/ogc/collections/sites/items?city=london&f=json",
+                        HTTP_ACCEPT="text/html")  # fmt: skip
+
+    assert html["Content-Type"].startswith("text/html") and "Accept" in html["Vary"]
+    assert "synthetic" in html.content.decode()
+    assert plain["Content-Type"] == forced["Content-Type"] == "application/geo+json"
+    for url in ("/ogc/", "/ogc/collections"):
+        assert client.get(url, HTTP_ACCEPT="text/html")["Content-Type"].startswith("text/html")
+        assert client.get(url)["Content-Type"] == "application/json"
