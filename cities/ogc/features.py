@@ -11,6 +11,7 @@ from django.db import connection
 
 from cities.layers import LayerFilters
 from cities.ogc.collections import Collection
+from cities.ogc.cql2 import Condition
 from cities.ogc.crs import DEFAULT, Crs
 
 MAX_LIMIT = 10_000
@@ -18,7 +19,8 @@ DEFAULT_LIMIT = 100
 
 _PAGE = """
 WITH page AS (
-  SELECT r.* FROM ({rows}) AS r WHERE r.id > %(after)s ORDER BY r.id LIMIT %(limit)s + 1
+  SELECT r.* FROM ({rows}) AS r WHERE r.id > %(after)s{condition}
+  ORDER BY r.id LIMIT %(limit)s + 1
 ), numbered AS (
   SELECT page.*, row_number() OVER (ORDER BY page.id) AS n FROM page
 )
@@ -62,15 +64,21 @@ def page(
     after: int,
     count: bool,
     crs: Crs = DEFAULT,
+    condition: Condition | None = None,
 ) -> Page:
     sql, params = collection.layer.rows(filters_of(collection, filters))
     params = {**params, "after": after, "limit": limit}
+    where = ""
+    if condition is not None:
+        where = f" AND {condition.sql}"
+        params.update(condition.params)
     with connection.cursor() as cursor:
-        cursor.execute(_PAGE.format(rows=sql, geometry=crs.geometry_sql("numbered.geom")), params)
+        geometry = crs.geometry_sql("numbered.geom")
+        cursor.execute(_PAGE.format(rows=sql, geometry=geometry, condition=where), params)
         features, returned, more, last = cursor.fetchone()
         matched = None
         if count:
-            cursor.execute(f"SELECT count(*) FROM ({sql}) AS r", params)  # noqa: S608
+            cursor.execute(f"SELECT count(*) FROM ({sql}) AS r WHERE true{where}", params)  # noqa: S608
             matched = cursor.fetchone()[0]
     return Page(features, returned, last if more else None, matched)
 

@@ -9,7 +9,7 @@ import json
 import math
 import re
 
-from django.db import connection
+from django.db import DataError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 from cities.bbox import BBoxError, parse_bbox
 from cities.layers import LayerFilterError, LayerFilters, layer_provenance, parse_filters
 from cities.models import Dataset
+from cities.ogc import cql2
 from cities.ogc.collections import Collection, all_collections, get_collection, portal_extent
 from cities.ogc.crs import (
     CRS84,
@@ -35,19 +36,14 @@ GEOJSON = "application/geo+json"
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    *cql2.CONFORMANCE,
 ]
 # Query parameters of the items; the rest are a 400 (the standard asks it).
 ITEM_PARAMETERS = {"limit", "bbox", "bbox-crs", "after", "f", "city", "sector", "year",
-                   "dataset", "datetime", "crs"}  # fmt: skip
-# The catalogue's filters as queryables (JSON Schema types).
-QUERYABLES = {
-    "city": ("string", "A city's identifier, e.g. brussels."),
-    "sector": ("integer", "NACE division, 10 to 33."),
-    "year": ("integer", "Sites open in that year; land of that reference year."),
-    "dataset": ("string", "A dataset's identifier."),
-}
+                   "dataset", "datetime", "crs", "filter", "filter-lang", "filter-crs"}  # fmt: skip
 JSON_TYPES = {"string": "string", "integer": "integer", "number": "number",
               "boolean": "boolean", "json": "object"}  # fmt: skip
 GEOMETRY_FORMATS = {"Point": "geometry-point", "MultiPolygon": "geometry-multipolygon"}
@@ -183,9 +179,10 @@ def queryables(request: HttpRequest, collection_id: str) -> HttpResponse:
     if found is None:
         return _error(404, "NotFound", f"There is no collection “{collection_id}”.")
     properties = {"geometry": _geometry_schema(found)}
-    for name in sorted(found.layer.filters & set(QUERYABLES)):
-        kind, description = QUERYABLES[name]
-        properties[name] = {"type": kind, "title": name, "description": description}
+    for field in found.layer.fields:
+        if field.type != "json":
+            properties[field.name] = {"type": JSON_TYPES.get(field.type, "string"),
+                                      "title": str(field.label or field.name)}  # fmt: skip
     body = _schema(request, found, "ogc:queryables", properties)
     return _json(body, content_type="application/schema+json")
 
@@ -259,7 +256,15 @@ def items(request: HttpRequest, collection_id: str) -> HttpResponse:
     html = wants_html(request)
     if html and "limit" not in request.GET:
         limit = HTML_LIMIT
-    result = page(found, filters, limit=limit, after=after, count=after == 0, crs=crs)
+    try:
+        condition = _condition(request, found)
+    except (cql2.FilterError, CrsError) as exc:
+        return _error(400, "InvalidParameterValue", str(exc))
+    try:
+        result = page(found, filters, limit=limit, after=after, count=after == 0, crs=crs,
+                      condition=condition)  # fmt: skip
+    except DataError as exc:  # e.g. a geometry literal PostGIS cannot read
+        return _error(400, "InvalidParameterValue", f"The filter cannot be used: {exc}")
     links = [{"rel": "self", "type": GEOJSON, "href": request.build_absolute_uri()},
              {"rel": "collection", "type": "application/json",
               "href": _url(request, "ogc:collection", found.id)}]  # fmt: skip
@@ -282,6 +287,18 @@ def items(request: HttpRequest, collection_id: str) -> HttpResponse:
     response["Access-Control-Allow-Origin"] = "*"
     response["Content-Crs"] = f"<{crs.uri}>"
     return response
+
+
+def _condition(request: HttpRequest, collection: Collection):
+    raw = request.GET.get("filter")
+    if not raw:
+        return None
+    filter_crs = crs_for(request.GET.get("filter-crs"))
+    if filter_crs.lat_first:
+        raise CrsError("filter-crs may be CRS84 or a projected CRS, not EPSG:4326.")
+    return cql2.filter_condition(
+        collection.layer, raw, language=request.GET.get("filter-lang"), filter_srid=filter_crs.srid
+    )
 
 
 HTML_LIMIT = 50  # features a page for people

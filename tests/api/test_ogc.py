@@ -132,7 +132,7 @@ def test_queryables_and_schema_describe_each_collection(client):
 
     response, queryables = get(client, links["http://www.opengis.net/def/rel/ogc/1.0/queryables"])
     assert response["Content-Type"] == "application/schema+json"
-    assert set(queryables["properties"]) == {"geometry", "city", "sector", "year", "dataset"}
+    assert {"geometry", "city", "sector", "employees", "name"} <= set(queryables["properties"])
     assert queryables["properties"]["sector"]["type"] == "integer"
     _r, schema = get(client, links["describedby"])
     assert schema["properties"]["employees"]["type"] == "integer"
@@ -189,3 +189,57 @@ def test_a_browser_gets_html_and_a_client_json_from_the_same_address(client):
     for url in ("/ogc/", "/ogc/collections"):
         assert client.get(url, HTTP_ACCEPT="text/html")["Content-Type"].startswith("text/html")
         assert client.get(url)["Content-Type"] == "application/json"
+
+
+def test_a_cql2_text_filter_narrows_the_items(client):
+    query = "sector = 25 AND employees >= 10 AND city IN ('london', 'brussels')"
+    _r, page = get(client, f"/ogc/collections/sites/items?filter={query}&limit=10000")
+
+    expected = Site.objects.filter(sector_id=25, employees__gte=10,
+                                   city__slug__in=["london", "brussels"]).count()  # fmt: skip
+    assert page["numberMatched"] == page["numberReturned"] == expected > 0
+    assert all(f["properties"]["employees"] >= 10 for f in page["features"])
+
+
+def test_a_cql2_json_filter_with_a_spatial_predicate(client):
+    box = {"bbox": [4.3, 50.8, 4.4, 50.9]}
+    spec = {"op": "and", "args": [
+        {"op": "like", "args": [{"property": "name"}, "Metal%"]},
+        {"op": "s_intersects", "args": [{"property": "geometry"}, box]},
+    ]}  # fmt: skip
+    _r, page = get(client, f"/ogc/collections/sites/items?filter-lang=cql2-json"
+                           f"&filter={json.dumps(spec)}&limit=10000")  # fmt: skip
+
+    assert page["numberMatched"] > 0
+    for feature in page["features"]:
+        lon, lat = feature["geometry"]["coordinates"]
+        assert feature["properties"]["name"].startswith("Metal")
+        assert 4.3 <= lon <= 4.4 and 50.8 <= lat <= 50.9
+
+
+def test_the_conformance_lists_what_qgis_needs_to_push_filters_down(client):
+    _r, body = get(client, "/ogc/conformance")
+
+    for needed in ("spec/cql2/1.0/conf/basic-cql2", "spec/ogcapi-features-3/1.0/conf/filter",
+                   "spec/ogcapi-features-3/1.0/conf/features-filter",
+                   "spec/cql2/1.0/conf/cql2-text"):  # fmt: skip
+        assert any(c.endswith(needed) for c in body["conformsTo"])
+
+
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        ("filter=sector = ", "cannot be read"),
+        ("filter=colour = 'red'", "not a queryable"),
+        ("filter=sector = 'metal'", "number"),
+        ("filter=name > 3", "text"),
+        ("filter=properties = 1", "not a queryable"),  # a json field is no queryable
+        ("filter=sector = 25&filter-lang=sql", "filter-lang"),
+        ("filter-lang=cql2-json&filter={bad", "cannot be read"),
+        ("filter=S_INTERSECTS(name, POINT(4 50))", "geometry"),
+    ],
+)
+def test_a_bad_filter_is_a_400_that_says_why(client, query, words):
+    response, body = get(client, f"/ogc/collections/sites/items?{query}")
+
+    assert response.status_code == 400 and words in body["description"]

@@ -64,4 +64,10 @@ def test_owslib_reads_collections_and_items_with_bbox_and_a_filter(site):
     stations = api.collection_items("context-stations", limit=1000)
     expected = ContextFeature.objects.filter(layer__slug="stations").count()
     assert stations["numberMatched"] == stations["numberReturned"] == expected > 0
+    filtered = api.collection_items("sites", filter="sector = 31 AND city = 'london'", limit=10)
+    expected = Site.objects.filter(sector_id=31, city__slug="london").count()
+    assert filtered["numberMatched"] == expected > 0
+    assert {f["properties"]["sector"] for f in filtered["features"]} == {31}
+    queryables = api.collection_queryables("sites")
+    assert {"sector", "employees", "geometry"} <= set(queryables["properties"])
     assert json.dumps(page)  # plain JSON all through
