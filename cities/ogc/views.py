@@ -1,8 +1,9 @@
-"""The OGC API - Features endpoints (Part 1: core, GeoJSON, OpenAPI 3.0).
+"""The OGC API - Features endpoints: Part 1 (core, GeoJSON, HTML, OpenAPI 3.0), Part 2 (CRS)
+and Part 3 (CQL2 filters, cql2.py).
 
-JSON for every client, whatever it sends in `Accept` (OWSLib sends none):
-`application/geo+json` for features, `application/json` for the rest. Errors are the
-standard's exception body, `{"code": ..., "description": ...}`, with a 4xx.
+HTML for a browser (`Accept: text/html` or `f=html`), JSON for every other client (OWSLib
+sends no `Accept`): `application/geo+json` for features, `application/json` for the rest.
+Errors are the standard's exception body, `{"code": ..., "description": ...}`, with a 4xx.
 """
 
 import json
