@@ -271,14 +271,17 @@ class IndicatorSerializer(serializers.ModelSerializer):
     city = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     district = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     district_id = serializers.IntegerField(read_only=True, allow_null=True)
+    district_name = serializers.CharField(source="district.name", read_only=True, default=None)
     sector = serializers.IntegerField(source="sector_id", read_only=True, allow_null=True)
+    sector_name = serializers.CharField(source="sector.name", read_only=True, default=None)
+    key_label = serializers.CharField(source="get_key_display", read_only=True)
     dataset = serializers.SlugRelatedField(slug_field="slug", read_only=True)
 
     class Meta:
         model = Indicator
         fields = [
-            "id", "city", "district", "district_id", "key", "sector", "year", "value", "unit",
-            "dataset",
+            "id", "city", "district", "district_id", "district_name", "key", "key_label",
+            "sector", "sector_name", "year", "value", "unit", "dataset",
         ]  # fmt: skip
 
 
@@ -303,6 +306,11 @@ class IndicatorFilter(django_filters.FilterSet):
             return queryset.filter(district__isnull=False)
         if value == "total":
             return queryset.filter(district__isnull=True)
+        if not District.objects.filter(slug=value).exists():
+            raise ValidationError(
+                {"district": [f"No district is called “{value}”; `all` and `total` are "
+                              "accepted too."]}
+            )  # fmt: skip
         return queryset.filter(district__slug=value)
 
     def filter_sector(self, queryset, name, value):
@@ -326,7 +334,7 @@ class IndicatorViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = r"[0-9]{1,18}"
 
     def get_queryset(self):
-        return Indicator.objects.select_related("city", "district", "dataset")
+        return Indicator.objects.select_related("city", "district", "sector", "dataset")
 
 
 # ---- Material flows -------------------------------------------------------------------------
@@ -337,13 +345,21 @@ class MaterialFlowSerializer(serializers.ModelSerializer):
     material = serializers.SlugRelatedField(slug_field="code", read_only=True)
     origin_district = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     destination_district = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    material_name = serializers.CharField(source="material.name", read_only=True)
+    origin_district_name = serializers.CharField(
+        source="origin_district.name", read_only=True, default=None
+    )
+    destination_district_name = serializers.CharField(
+        source="destination_district.name", read_only=True, default=None
+    )
     dataset = serializers.SlugRelatedField(slug_field="slug", read_only=True)
 
     class Meta:
         model = MaterialFlow
         fields = [
-            "id", "city", "year", "material", "origin_district", "origin_activity",
-            "destination_district", "destination_activity", "tonnes", "dataset",
+            "id", "city", "year", "material", "material_name", "origin_district",
+            "origin_district_name", "origin_activity", "destination_district",
+            "destination_district_name", "destination_activity", "tonnes", "dataset",
         ]  # fmt: skip
 
 

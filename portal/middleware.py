@@ -81,3 +81,41 @@ class RateLimitHeadersMiddleware:
             response["RateLimit-Reset"] = str(reset)
             response["RateLimit-Policy"] = f"{limit};w={window}"
         return response
+
+
+class PublicReadCorsMiddleware:
+    """CORS for the public read API (`/api/v1/`, `/ogc/`): any web page may read it.
+
+    Reads only: a preflight is answered for GET and HEAD, never for writes, and no
+    credentials are allowed (`*`), so a page elsewhere reads what a visitor or its own
+    token may read, and cannot act with a signed-in person's cookies.
+    """
+
+    PREFIXES = ("/api/v1/", "/ogc/")
+    READS = ("GET", "HEAD")
+    EXPOSED = (
+        "Link, Content-Crs, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Retry-After"
+    )
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith(self.PREFIXES):
+            return self.get_response(request)
+        asked = request.headers.get("Access-Control-Request-Method")
+        if request.method == "OPTIONS" and asked:
+            response = HttpResponse(status=204)
+            if asked.upper() in self.READS:
+                response["Access-Control-Allow-Origin"] = "*"
+                response["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+                response["Access-Control-Allow-Headers"] = (
+                    "Authorization, Accept, Accept-Language, Content-Type"
+                )
+                response["Access-Control-Max-Age"] = "86400"
+            return response
+        response = self.get_response(request)
+        if request.method in self.READS:
+            response["Access-Control-Allow-Origin"] = "*"
+            response["Access-Control-Expose-Headers"] = self.EXPOSED
+        return response

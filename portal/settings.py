@@ -133,6 +133,7 @@ MIDDLEWARE = [
     "portal.middleware.RejectNulBytesMiddleware",
     "portal.middleware.InvalidFormStatusMiddleware",
     "portal.middleware.RateLimitHeadersMiddleware",
+    "portal.middleware.PublicReadCorsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

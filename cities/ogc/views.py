@@ -53,7 +53,6 @@ GEOMETRY_FORMATS = {"Point": "geometry-point", "MultiPolygon": "geometry-multipo
 def _json(body: dict, status: int = 200, content_type: str = "application/json") -> HttpResponse:
     response = JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
     response["Content-Type"] = content_type
-    response["Access-Control-Allow-Origin"] = "*"
     return response
 
 
@@ -285,7 +284,6 @@ def items(request: HttpRequest, collection_id: str) -> HttpResponse:
         return _vary(_items_page(request, found, result, head, links))
     body = json.dumps(head, ensure_ascii=False)[:-1] + ', "features": ' + result.features + "}"
     response = HttpResponse(body, content_type=GEOJSON)
-    response["Access-Control-Allow-Origin"] = "*"
     response["Content-Crs"] = f"<{crs.uri}>"
     return response
 

@@ -169,3 +169,41 @@ def test_an_unknown_material_is_a_400(client):
     response = client.get("/api/v1/flows/?city=london&material=kryptonite")
 
     assert response.status_code == 400 and "kryptonite" in response.json()["material"][0]
+
+
+def test_indicators_and_flows_carry_labels_in_the_requests_language(client):
+    rows = client.get(
+        "/api/v1/indicators/?city=brussels&district=all&sector=25&limit=5",
+        headers={"accept-language": "nl"},
+    ).json()["results"]
+    assert rows and all(r["sector_name"].startswith("Vervaardiging") for r in rows)
+    assert all(r["district_name"] and r["key_label"] for r in rows)
+    flows = client.get("/api/v1/flows/?city=brussels&limit=5").json()["results"]
+    assert flows and all(f["material_name"] for f in flows)
+    assert any(f["origin_district_name"] or f["destination_district_name"] for f in flows)
+
+
+def test_an_unknown_district_is_a_400(client):
+    response = client.get("/api/v1/indicators/?city=brussels&district=atlantis")
+
+    assert response.status_code == 400 and "atlantis" in response.json()["district"][0]
+
+
+def test_public_reads_send_cors_headers_and_answer_a_preflight_for_reads_only(client):
+    read = client.get("/api/v1/sectors/", headers={"origin": "https://lab.example"})
+    assert read["Access-Control-Allow-Origin"] == "*"
+    assert "RateLimit-Remaining" in read["Access-Control-Expose-Headers"]
+
+    preflight = client.options(
+        "/api/v1/sites/", headers={"origin": "https://lab.example",
+                                   "access-control-request-method": "GET",
+                                   "access-control-request-headers": "authorization"},
+    )  # fmt: skip
+    assert preflight.status_code == 204
+    assert "Authorization" in preflight["Access-Control-Allow-Headers"]
+    write = client.options(
+        "/api/v1/datasets/x/sites/bulk",
+        headers={"origin": "https://lab.example", "access-control-request-method": "POST"},
+    )
+    assert "Access-Control-Allow-Origin" not in write
+    assert "Access-Control-Allow-Origin" not in client.get("/", headers={"origin": "https://x"})
