@@ -21,18 +21,6 @@ GEOJSON = "application/geo+json"
 
 
 @pytest.fixture
-def partner(db) -> Organisation:
-    return Organisation.objects.create(slug="delft-lab", name="Delft Urban Lab", kind="partner")
-
-
-@pytest.fixture
-def admin(partner):
-    person = user("petra")
-    Membership.objects.create(organisation=partner, user=person, role="admin")
-    return person
-
-
-@pytest.fixture
 def dataset(partner, admin, city):
     return partner_dataset_create(
         organisation=partner, by=admin, name="Delft workshops survey", city=city,

@@ -18,18 +18,6 @@ from tests.personas import user
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def partner(db) -> Organisation:
-    return Organisation.objects.create(slug="delft-lab", name="Delft Urban Lab", kind="partner")
-
-
-@pytest.fixture
-def admin(partner):
-    person = user("petra")
-    Membership.objects.create(organisation=partner, user=person, role="admin")
-    return person
-
-
 def signed_in(person) -> Client:
     client = Client()
     client.force_login(person)
