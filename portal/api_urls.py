@@ -1,6 +1,6 @@
 """The partner API: /api/v1/ (versioned resources), /api/schema/ and /api/docs/."""
 
-from django.urls import include, path, re_path
+from django.urls import include, path
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularSwaggerSplitView,
@@ -41,12 +41,10 @@ router.register("me/workspaces", OwnWorkspaceViewSet, basename="own-workspace")
 app_name = "api"
 
 urlpatterns = [
-    # Before the router, so a trailing slash is optional (a POST cannot be redirected).
-    re_path(
-        r"^v1/datasets/(?P<slug>[-\w]+)/(?P<kind>[-\w]+)/bulk/?$",
-        BulkWriteView.as_view(),
-        name="dataset-bulk",
-    ),
+    # Before the router. With or without a trailing slash (a POST cannot be redirected);
+    # the schema shows the address without.
+    path("v1/datasets/<slug:slug>/<slug:kind>/bulk", BulkWriteView.as_view(), name="dataset-bulk"),
+    path("v1/datasets/<slug:slug>/<slug:kind>/bulk/", BulkWriteView.as_view(schema=None)),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(urlconf="portal.urls"), name="schema"),
     # The split view serves its start-up script as a file and our template has

@@ -380,17 +380,14 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Cities of Making API",
-    "DESCRIPTION": (
-        "Open data on urban manufacturing in Brussels, London and Rotterdam – The Hague: "
-        "cities, districts and, as the portal grows, sites, land, statistics, the toolkit "
-        "and the maker directory."
-    ),
+    # The getting-started guide shown at the top of /api/docs/.
+    "DESCRIPTION": (BASE_DIR / "portal" / "api_guide.md").read_text(encoding="utf-8"),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    # Reading needs no credentials; tokens arrive with the partner API.
-    "AUTHENTICATION_WHITELIST": [],
+    # Reading needs no credentials; partner tokens are the one scheme partners use.
+    "AUTHENTICATION_WHITELIST": ["portal.api_auth.BearerTokenAuthentication"],
     # Origins and destinations of material flows share one list of activities.
     "ENUM_NAME_OVERRIDES": {"ActivityEnum": "cities.models.Activity"},
 }

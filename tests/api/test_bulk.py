@@ -402,3 +402,15 @@ def test_a_body_over_the_size_limit_is_a_413(secret, dataset, monkeypatch):
     response = post(secret, dataset, collection(feature("x")))
 
     assert response.status_code == 413 and not rows(dataset)
+
+
+def test_the_api_documentation_starts_with_a_getting_started_guide_and_the_token_scheme(client):
+    schema = client.get("/api/schema/?format=json").json()
+
+    assert "## Getting started" in schema["info"]["description"]
+    assert "/ogc/" in schema["info"]["description"]
+    assert schema["components"]["securitySchemes"]["partnerToken"]["scheme"] == "bearer"
+    bulk = schema["paths"]["/api/v1/datasets/{slug}/{kind}/bulk"]["post"]
+    assert {"200", "401", "403", "422", "429"} <= set(bulk["responses"])
+    assert "/api/v1/datasets/{slug}/{kind}/bulk/" not in schema["paths"]
+    assert client.get("/api/docs/").status_code == 200
