@@ -16,6 +16,9 @@ from cities.ogc.crs import DEFAULT, Crs
 
 MAX_LIMIT = 10_000
 DEFAULT_LIMIT = 100
+# numberMatched is given up to this many features: no COUNT over a whole big table on a
+# request (GDAL then reads the pages without a total).
+COUNT_CAP = 100_000
 
 _PAGE = """
 WITH page AS (
@@ -78,8 +81,14 @@ def page(
         features, returned, more, last = cursor.fetchone()
         matched = None
         if count:
-            cursor.execute(f"SELECT count(*) FROM ({sql}) AS r WHERE true{where}", params)  # noqa: S608
+            cursor.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM ({sql}) AS r WHERE true{where}"  # noqa: S608
+                f" LIMIT {COUNT_CAP + 1}) AS capped",
+                params,
+            )
             matched = cursor.fetchone()[0]
+            if matched > COUNT_CAP:
+                matched = None
     return Page(features, returned, last if more else None, matched)
 
 

@@ -243,3 +243,13 @@ def test_a_bad_filter_is_a_400_that_says_why(client, query, words):
     response, body = get(client, f"/ogc/collections/sites/items?{query}")
 
     assert response.status_code == 400 and words in body["description"]
+
+
+def test_no_total_is_counted_past_the_cap(client, monkeypatch):
+    from cities.ogc import features
+
+    monkeypatch.setattr(features, "COUNT_CAP", 10)
+
+    _r, page = get(client, "/ogc/collections/sites/items?city=london&limit=5")
+
+    assert "numberMatched" not in page and page["numberReturned"] == 5
