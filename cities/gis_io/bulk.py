@@ -96,7 +96,6 @@ class BulkResult:
     deleted: list[str] = field(default_factory=list)
     not_found: list[str] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
-    import_id: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -228,7 +227,6 @@ def bulk_write(
             _delete(kind, dataset, city, request.deletes, result)
         if dry_run:
             transaction.set_rollback(True)
-            result.import_id = None
     return result
 
 
@@ -310,7 +308,6 @@ def _upsert(kind, dataset, city, request, user, result) -> None:
         _staged_gone(imp)
         result.created, result.updated = report.created_ids, report.updated_ids
         result.unchanged = len(request.features) - len(result.created) - len(result.updated)
-        result.import_id = imp.pk
     finally:
         shutil.rmtree(path.parent, ignore_errors=True)
 

@@ -9,6 +9,7 @@ Errors are the standard's exception body, `{"code": ..., "description": ...}`, w
 import json
 import math
 import re
+from datetime import datetime
 
 from django.db import DataError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -203,18 +204,22 @@ def schema(request: HttpRequest, collection_id: str) -> HttpResponse:
 
 def _year_of(raw: str) -> str:
     """An RFC 3339 instant or date (or an interval within one year) as the year it names."""
-    ends = raw.split("/")
-    years = {end[:4] for end in ends if end not in ("", "..")}
-    if (
-        len(ends) > 2
-        or len(years) != 1
-        or not all(re.fullmatch(r"\d{4}(-\d{2}(-\d{2}([Tt ].*)?)?)?", end) for end in ends)
-    ):
+    years = {_year(end) for end in raw.split("/")} if raw.count("/") <= 1 else {None}
+    if None in years or len(years) != 1:
         raise LayerFilterError(
             "datetime must be a date or a time within one year, e.g. 2019-01-01 or "
             "2019-01-01T00:00:00Z: the data are by year."
         )
-    return years.pop()
+    return str(years.pop())
+
+
+def _year(moment: str) -> int | None:
+    if re.fullmatch(r"\d{4}", moment):
+        return int(moment)
+    try:
+        return datetime.fromisoformat(moment).year if len(moment) >= 10 else None
+    except ValueError:
+        return None
 
 
 def _int(request: HttpRequest, name: str, default: int, low: int, high: int) -> int:

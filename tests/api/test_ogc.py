@@ -144,8 +144,12 @@ def test_datetime_picks_the_year_of_land_zones(client):
                             "&limit=1000")  # fmt: skip
     assert zones["numberMatched"] > 0
     assert {f["properties"]["year"] for f in zones["features"]} == {2009}
-    response, body = get(client, "/ogc/collections/zones/items?datetime=2009-01-01/2019-12-31")
-    assert response.status_code == 400 and "within one year" in body["description"]
+    for bad in ("2009-01-01/2019-12-31", "2019-13-99", "../2019-01-01", "soon"):
+        response, body = get(client, f"/ogc/collections/zones/items?datetime={bad}")
+        assert response.status_code == 400 and "within one year" in body["description"]
+    _r, interval = get(client, "/ogc/collections/zones/items?city=brussels"
+                               "&datetime=2009-01-01T00:00:00Z/2009-12-31")  # fmt: skip
+    assert interval["numberMatched"] == zones["numberMatched"]
 
 
 def test_features_come_in_the_crs_asked_for_with_a_content_crs_header(client):
