@@ -62,11 +62,21 @@ class BulkWriteView(APIView):
         operation_id="datasets_bulk_write",
         summary="Upsert and delete rows of a partner dataset",
         description=(
-            "Up to 10,000 features and deletions a request, all or nothing. The body is a "
-            "GeoJSON FeatureCollection (`application/geo+json`) whose foreign member `delete` "
-            "lists identifiers to delete, or NDJSON (`application/x-ndjson`): a Feature, or "
-            '`{"delete": "<external_id>"}`, on each line. Each feature is written with all its '
-            "fields: a field left out becomes empty. `?dry_run=true` validates without writing. "
+            "Up to 10,000 rows and deletions a request, all or nothing.\n\n"
+            "**Sites, zones and context features** are identified by `external_id` (or the "
+            "feature's `id`). The body is a GeoJSON FeatureCollection (`application/geo+json`) "
+            "whose foreign member `delete` lists identifiers to delete, or NDJSON "
+            '(`application/x-ndjson`): a Feature, or `{"delete": "<external_id>"}`, on each '
+            "line. A dataset's context features form one layer of its city, named after it, "
+            "and keep every property.\n\n"
+            "**Indicators and flows** have no identifier: a row is identified by its key "
+            "(indicators: `district`, `key`, `sector`, `year`; flows: `year`, `material`, "
+            '`origin`, `destination`). The body is JSON, `{"rows": [...], "delete": [...]}` with '
+            "an object a row and an object of the key's fields a deletion (or a list of rows), "
+            'or NDJSON: a row, or `{"delete": {...}}`, on each line. Districts, sectors and '
+            "materials are given by name or code, as in an import.\n\n"
+            "Each row is written with all its fields: a field left out becomes empty. "
+            "`?dry_run=true` validates without writing. "
             "Send an `Idempotency-Key` header to make a retry return the first answer (for 24 "
             "hours); a refused request is not remembered, so it can be corrected and sent again "
             "with the same key."
@@ -84,6 +94,7 @@ class BulkWriteView(APIView):
         ],
         request={
             "application/geo+json": OpenApiTypes.OBJECT,
+            "application/json": OpenApiTypes.OBJECT,
             "application/x-ndjson": OpenApiTypes.STR,
         },
         responses={
@@ -113,7 +124,31 @@ class BulkWriteView(APIView):
                     ],
                 },
                 request_only=True,
-            )
+            ),
+            OpenApiExample(
+                "Indicators: a row and a deletion",
+                value={
+                    "rows": [
+                        {
+                            "district": "Anderlecht",
+                            "key": "manufacturing_jobs",
+                            "sector": 25,
+                            "year": 2023,
+                            "value": 1480,
+                            "unit": "jobs",
+                        },
+                    ],
+                    "delete": [
+                        {
+                            "district": "Anderlecht",
+                            "key": "manufacturing_jobs",
+                            "sector": 25,
+                            "year": 2019,
+                        }
+                    ],
+                },
+                request_only=True,
+            ),
         ],
         tags=["datasets"],
     )
@@ -148,7 +183,7 @@ class BulkWriteView(APIView):
         if len(key) > 200:
             return problem(400, _("Idempotency-Key too long"), _("Use at most 200 characters."))
         try:
-            parsed = parse_bulk_body(raw, request.content_type)
+            parsed = parse_bulk_body(raw, request.content_type, kind)
             answer = bulk_write_with_token(
                 token=token, partner=partner, kind=kind, request=parsed, dry_run=dry_run,
                 key=key, request_fingerprint=fingerprint("POST", request.get_full_path(), raw),

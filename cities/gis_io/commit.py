@@ -71,13 +71,15 @@ def _write(sql: str, params: dict) -> tuple[int, int]:
         return cursor.fetchone()
 
 
-def _write_keeping_ids(sql: str, params: dict, report: CommitReport) -> None:
-    """`_write`, keeping the identifiers created and updated in the report."""
+def _write_keeping_ids(
+    sql: str, params: dict, report: CommitReport, identifier: str = "external_id"
+) -> None:
+    """`_write`, keeping the identifiers created and updated in the report (`identifier`: an
+    expression over the written row)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH written AS ({sql} RETURNING (xmax = 0) AS created, external_id)"
-            " SELECT created, array_agg(external_id ORDER BY external_id) FROM written"
-            " GROUP BY created",
+            f"WITH written AS ({sql} RETURNING (xmax = 0) AS created, {identifier} AS key)"
+            " SELECT created, array_agg(key ORDER BY key) FROM written GROUP BY created",
             params,
         )
         for created, ids in cursor.fetchall():
@@ -87,9 +89,11 @@ def _write_keeping_ids(sql: str, params: dict, report: CommitReport) -> None:
                 report.updated, report.updated_ids = len(ids), ids
 
 
-def _upsert_rows(imp: Import, sql: str, params: dict, report: CommitReport) -> None:
+def _upsert_rows(
+    imp: Import, sql: str, params: dict, report: CommitReport, identifier: str = "external_id"
+) -> None:
     if imp.options.get("bulk"):
-        _write_keeping_ids(sql, params, report)
+        _write_keeping_ids(sql, params, report, identifier)
     else:
         report.created, report.updated = _write(sql, params)
 
@@ -374,13 +378,34 @@ def _write_context(imp: Import, dataset: Dataset, mode: str, report: CommitRepor
         upsert = (
             " ON CONFLICT (layer_id, external_id) WHERE external_id <> '' DO UPDATE SET"
             " name = EXCLUDED.name, properties = EXCLUDED.properties, geom = EXCLUDED.geom"
+            " WHERE (cities_contextfeature.name, cities_contextfeature.properties,"
+            " cities_contextfeature.geom::bytea) IS DISTINCT FROM"
+            " (EXCLUDED.name, EXCLUDED.properties, EXCLUDED.geom::bytea)"
         )
-    report.created, report.updated = _write(
+    _upsert_rows(
+        imp,
         "INSERT INTO cities_contextfeature (layer_id, external_id, name, properties, geom)"
         " SELECT %(layer)s, COALESCE(external_id, ''), COALESCE(name, ''), attrs, geom"
         f" FROM ({sql}) AS c ORDER BY row{upsert}",
         params,
+        report,
     )
+    bump_layer_version("context")
+
+
+# What a bulk write reports as a statistic's identifier: its key, as `district/key/sector/year`
+# and `year/material/origin/destination` (a city's total is `city`, all sectors `all`).
+_DISTRICT_SLUG = "(SELECT d.slug FROM cities_district d WHERE d.id = {column})"
+INDICATOR_IDENTIFIER = (
+    f"concat_ws('/', COALESCE({_DISTRICT_SLUG.format(column='district_id')}, 'city'), key,"
+    " COALESCE(sector_id::text, 'all'), year)"
+)
+FLOW_IDENTIFIER = (
+    "concat_ws('/', year, (SELECT m.code FROM cities_materialcategory m WHERE m.id = material_id),"
+    f" COALESCE({_DISTRICT_SLUG.format(column='origin_district_id')}, origin_activity),"
+    f" COALESCE({_DISTRICT_SLUG.format(column='destination_district_id')},"
+    " destination_activity))"
+)
 
 
 def _write_indicators(imp: Import, dataset: Dataset, mode: str, report: CommitReport) -> None:
@@ -393,12 +418,17 @@ def _write_indicators(imp: Import, dataset: Dataset, mode: str, report: CommitRe
         upsert = (
             " ON CONFLICT ON CONSTRAINT indicator_unique_value DO UPDATE SET"
             " value = EXCLUDED.value, unit = EXCLUDED.unit"
+            " WHERE (cities_indicator.value, cities_indicator.unit)"
+            " IS DISTINCT FROM (EXCLUDED.value, EXCLUDED.unit)"
         )
-    report.created, report.updated = _write(
+    _upsert_rows(
+        imp,
         "INSERT INTO cities_indicator (city_id, district_id, key, sector_id, year, value, unit,"
         " dataset_id) SELECT %(city)s, district, key, sector, year, value, unit, %(dataset)s"
         f" FROM ({sql}) AS c ORDER BY row{upsert}",
         params,
+        report,
+        INDICATOR_IDENTIFIER,
     )
 
 
@@ -406,16 +436,31 @@ def _write_flows(imp: Import, dataset: Dataset, mode: str, report: CommitReport)
     sql, params = _base(imp, dataset)
     if mode == "replace":
         _delete_rows("cities_materialflow", params, report)
-    report.created, report.updated = _write(
+    upsert = ""
+    if mode == "upsert":
+        report.tables.add("cities_materialflow")
+        upsert = (
+            " ON CONFLICT ON CONSTRAINT flow_unique_in_dataset DO UPDATE SET"
+            " tonnes = EXCLUDED.tonnes WHERE cities_materialflow.tonnes <> EXCLUDED.tonnes"
+        )
+    _upsert_rows(
+        imp,
         "INSERT INTO cities_materialflow (city_id, year, material_id, origin_district_id,"
         " origin_activity, destination_district_id, destination_activity, tonnes, dataset_id)"
-        " SELECT %(city)s, year, material,"
-        " CASE WHEN left(origin, 1) = 'd' THEN substr(origin, 2)::bigint END,"
-        " CASE WHEN left(origin, 1) = 'a' THEN substr(origin, 2) ELSE '' END,"
-        " CASE WHEN left(destination, 1) = 'd' THEN substr(destination, 2)::bigint END,"
-        " CASE WHEN left(destination, 1) = 'a' THEN substr(destination, 2) ELSE '' END,"
-        f" tonnes, %(dataset)s FROM ({sql}) AS c ORDER BY row",
+        f" SELECT %(city)s, year, material, {', '.join(flow_end('origin'))},"
+        f" {', '.join(flow_end('destination'))},"
+        f" tonnes, %(dataset)s FROM ({sql}) AS c ORDER BY row{upsert}",
         params,
+        report,
+        FLOW_IDENTIFIER,
+    )
+
+
+def flow_end(column: str) -> tuple[str, str]:
+    """A converted flow end (`d<district id>` or `a<activity>`) as its district and activity."""
+    return (
+        f"CASE WHEN left({column}, 1) = 'd' THEN substr({column}, 2)::bigint END",
+        f"CASE WHEN left({column}, 1) = 'a' THEN substr({column}, 2) ELSE '' END",
     )
 
 

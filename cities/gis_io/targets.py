@@ -47,6 +47,8 @@ class Target:
     modes: tuple[str, ...] = ("new", "replace", "upsert")
     # The field that identifies a row for upserts and duplicate checks.
     key: str | None = "external_id"
+    # Statistics have no identifier of their own: these fields together identify a row.
+    natural_key: tuple[str, ...] = ()
 
     def field(self, name: str) -> TargetField:
         return next(f for f in self.fields if f.name == name)
@@ -352,6 +354,7 @@ TARGETS: dict[str, Target] = {
                 ),
             ),
             key=None,
+            natural_key=("district", "key", "sector", "year"),
         ),
         Target(
             "flows",
@@ -397,8 +400,8 @@ TARGETS: dict[str, Target] = {
                     synonyms=("tonnes", "tons", "tonnage", "ton", "weight", "poids", "gewicht"),
                 ),
             ),
-            modes=("new", "replace"),
             key=None,
+            natural_key=("year", "material", "origin", "destination"),
         ),
     )
 }

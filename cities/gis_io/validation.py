@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import Count
+from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
 from cities.gis_io.targets import (
@@ -237,6 +238,23 @@ def _field_checks(imp: Import, target: Target) -> None:
             "SELECT row, %(key_field)s, left(key, 200), %(key_message)s, 'error', ''"
             f" FROM (SELECT row, {key} AS key, count(*) OVER (PARTITION BY {key}) AS n"
             f"       FROM c WHERE {key} IS NOT NULL) AS d WHERE n > 1"
+        )
+    if target.natural_key:
+        # A second row with the same key would break the table's rule at commit.
+        names = ", ".join(target.natural_key)
+        # Rows whose key did not convert are reported already, and not compared.
+        converted_key = " AND ".join(
+            f"(raw_{n} IS NULL OR {n} IS NOT NULL)" for n in target.natural_key
+        )
+        params["repeat_field"] = target.natural_key[0]
+        labels = [str(target.field(n).label) for n in target.natural_key]
+        params["repeat_message"] = _("Another row has the same %(fields)s: keep one of them.") % {
+            "fields": get_text_list(labels, _("and"))
+        }
+        checks.append(
+            "SELECT row, %(repeat_field)s, '', %(repeat_message)s, 'error', ''"
+            f" FROM (SELECT row, count(*) OVER (PARTITION BY {names}) AS n FROM c"
+            f"       WHERE {converted_key}) AS d WHERE n > 1"
         )
     if not checks:
         return

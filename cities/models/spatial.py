@@ -495,6 +495,22 @@ class MaterialFlow(models.Model):
                 name="flow_destination_is_district_xor_activity",
             ),
             models.CheckConstraint(condition=models.Q(tonnes__gte=0), name="flow_tonnes_positive"),
+            # A dataset says once how much of a material goes from one end to another in
+            # a year: what an upsert of flows updates.
+            models.UniqueConstraint(
+                fields=[
+                    "dataset",
+                    "city",
+                    "year",
+                    "material",
+                    "origin_district",
+                    "origin_activity",
+                    "destination_district",
+                    "destination_activity",
+                ],
+                name="flow_unique_in_dataset",
+                nulls_distinct=False,
+            ),
         ]
         indexes = [
             # Sankey and API: the flows of a city in a year.
