@@ -223,7 +223,7 @@ def main() -> None:
             near_raw_ms.append(ms)
             ms, response = timed(
                 lambda lat=lat, lon=lon: client.get(
-                    "/api/v1/workspaces/", {"near": f"{lat},{lon}", "km": 5, "limit": 20}
+                    "/api/v1/workspaces/", {"near": f"{lon},{lat}", "km": 5, "limit": 20}
                 )
             )
             assert response.status_code == 200

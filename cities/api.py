@@ -13,6 +13,7 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from cities.bbox import BBoxError, parse_bbox
 from cities.gis_io.exports import download_links
+from cities.layers import provenance
 from cities.models import (
     City,
     Dataset,
@@ -220,9 +221,11 @@ class SiteViewSet(viewsets.ReadOnlyModelViewSet):
                 }
             )
         links += download_links(request, "sites")
+        datasets = Dataset.objects.filter(slug__in=page.datasets).order_by("name")
+        head = {"numberReturned": page.count, "links": links, **provenance(list(datasets))}
         body = (
             '{"type": "FeatureCollection", "features": ' + page.features
-            + f', "numberReturned": {page.count}, "links": {json.dumps(links)}}}'
+            + ", " + json.dumps(head)[1:]
         )  # fmt: skip
         return HttpResponse(body, content_type="application/geo+json")
 

@@ -217,16 +217,23 @@ def layer_datasets(layer: Layer, filters: LayerFilters) -> list[Dataset]:
 def layer_provenance(layer: Layer, filters: LayerFilters) -> dict:
     """What every export carries inside the file: where the rows came from, under which licence."""
     datasets = layer_datasets(layer, filters)
-    licences = sorted({d.licence for d in datasets} | ({layer.licence} - {""}))
     return {
         "layer": layer.slug,
         "title": str(layer.name),
         "description": str(layer.description),
+        **provenance(datasets, licence=layer.licence, attribution=str(layer.attribution)),
+        "city": filters.city.slug if filters.city else None,
+    }
+
+
+def provenance(datasets: list[Dataset], *, licence: str = "", attribution: str = "") -> dict:
+    """The licence and attribution of rows from `datasets` (and of rows of none, if given):
+    what an export file and each page of the API carry."""
+    licences = sorted({d.licence for d in datasets} | ({licence} - {""}))
+    return {
         "licence": " AND ".join(licences),
         "attribution": "; ".join(
-            [d.attribution for d in datasets]
-            + ([str(layer.attribution)] if layer.attribution else [])
+            [d.attribution for d in datasets] + ([attribution] if attribution else [])
         ),
-        "city": filters.city.slug if filters.city else None,
         "datasets": [d.provenance() for d in datasets],
     }

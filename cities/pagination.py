@@ -1,10 +1,72 @@
-"""Keyset pagination for GeoJSON collections (no OFFSET, no COUNT over big tables)."""
+"""Keyset pagination (no OFFSET, no COUNT over big tables), in one style for every list:
+`links` with `rel=next`, `numberReturned`, and the licence and attribution of the page's rows.
+"""
+
+from collections.abc import Iterable
 
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.response import Response
 
 from cities.gis_io.exports import download_links
+from cities.layers import provenance
+from cities.models import Dataset
+
+
+def page_provenance(rows: Iterable) -> dict:
+    """`licence`, `attribution` and `datasets` of a page's rows: their datasets as selected
+    with them, or else in one query."""
+    found: dict[int, Dataset] = {}
+    missing = set()
+    for row in rows:
+        dataset_id = getattr(row, "dataset_id", None)
+        if dataset_id is None or dataset_id in found:
+            continue
+        if type(row).dataset.is_cached(row):
+            found[dataset_id] = row.dataset
+        else:
+            missing.add(dataset_id)
+    if missing - set(found):
+        found.update(Dataset.objects.in_bulk(missing - set(found)))
+    return provenance(sorted(found.values(), key=lambda d: (d.name, d.pk)))
+
+
+PROVENANCE_SCHEMA = {
+    "licence": {
+        "type": "string",
+        "description": "The licences of the page's rows (SPDX identifiers, joined by AND).",
+    },
+    "attribution": {"type": "string", "description": "Whom to credit, with their licence."},
+    "datasets": {
+        "type": "array",
+        "description": "The datasets the page's rows come from.",
+        "items": {
+            "type": "object",
+            "properties": {
+                "dataset": {"type": "string"},
+                "name": {"type": "string"},
+                "publisher": {"type": "string"},
+                "licence": {"type": "string"},
+                "source": {"type": "string"},
+                "quality": {"type": "string"},
+                "reference_date": {"type": "string", "format": "date", "nullable": True},
+                "imported_at": {"type": "string", "format": "date-time"},
+            },
+        },
+    },
+}
+LINKS_SCHEMA = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {
+            "rel": {"type": "string"},
+            "type": {"type": "string"},
+            "href": {"type": "string", "format": "uri"},
+            "title": {"type": "string"},
+        },
+    },
+}
 
 
 class KeysetPagination(CursorPagination):
@@ -28,6 +90,44 @@ class KeysetPagination(CursorPagination):
             cursor = cursor._replace(position=str(position))
         return cursor
 
+    def page_links(self, media_type: str) -> list[dict]:
+        links = []
+        if (next_url := self.get_next_link()) is not None:
+            links.append({"rel": "next", "type": media_type, "href": next_url})
+        if (prev_url := self.get_previous_link()) is not None:
+            links.append({"rel": "prev", "type": media_type, "href": prev_url})
+        return links
+
+    def get_paginated_response(self, data) -> Response:
+        return Response(
+            {
+                "results": data,
+                "numberReturned": len(data),
+                "links": self.page_links("application/json"),
+                **page_provenance(self.page),
+                # The first paging style, kept for one release: follow `links` instead.
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+            }
+        )
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        return {
+            "type": "object",
+            "required": ["results", "numberReturned", "links"],
+            "properties": {
+                "results": schema,
+                "numberReturned": {"type": "integer"},
+                "links": LINKS_SCHEMA,
+                **PROVENANCE_SCHEMA,
+                "next": {"type": "string", "format": "uri", "nullable": True, "deprecated": True,
+                         "description": "Deprecated: follow the `next` link of `links`."},
+                "previous": {"type": "string", "format": "uri", "nullable": True,
+                             "deprecated": True,
+                             "description": "Deprecated: follow the `prev` link of `links`."},
+            },
+        }  # fmt: skip
+
 
 class NewestFirstPagination(KeysetPagination):
     """Keyset pages, the newest rows (the highest ids) first."""
@@ -44,11 +144,7 @@ class GeoJSONCursorPagination(KeysetPagination):
         return super().paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data) -> Response:
-        links = []
-        if (next_url := self.get_next_link()) is not None:
-            links.append({"rel": "next", "type": "application/geo+json", "href": next_url})
-        if (prev_url := self.get_previous_link()) is not None:
-            links.append({"rel": "prev", "type": "application/geo+json", "href": prev_url})
+        links = self.page_links("application/geo+json")
         if self.export_layer:
             links += download_links(self.request, self.export_layer)
         return Response(
@@ -57,6 +153,7 @@ class GeoJSONCursorPagination(KeysetPagination):
                 "features": data["features"],
                 "numberReturned": len(data["features"]),
                 "links": links,
+                **page_provenance(self.page),
             }
         )
 
@@ -67,16 +164,7 @@ class GeoJSONCursorPagination(KeysetPagination):
                 "type": {"type": "string", "enum": ["FeatureCollection"]},
                 "features": schema.get("properties", {}).get("features", {"type": "array"}),
                 "numberReturned": {"type": "integer"},
-                "links": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "properties": {
-                            "rel": {"type": "string"},
-                            "type": {"type": "string"},
-                            "href": {"type": "string", "format": "uri"},
-                        },
-                    },
-                },
+                "links": LINKS_SCHEMA,
+                **PROVENANCE_SCHEMA,
             },
         }

@@ -173,6 +173,7 @@ class SitePage:
     features: str  # a JSON array, built by PostGIS
     count: int
     next_after: int | None
+    datasets: tuple[str, ...] = ()  # the slugs of the page's datasets
 
 
 # One page of sites by id (keyset: no OFFSET), its features built in SQL, each with its
@@ -197,7 +198,8 @@ SELECT COALESCE(jsonb_agg(ST_AsGeoJSON(page.*, 'geom', 6)::jsonb
                 FILTER (WHERE page.id <= last.id), '[]')::text,
        count(page.id) FILTER (WHERE page.id <= last.id),
        count(page.id) > %(limit)s,
-       last.id
+       last.id,
+       COALESCE(array_agg(DISTINCT page.dataset) FILTER (WHERE page.id <= last.id), '{{}}')
 FROM last LEFT JOIN page ON true
 GROUP BY last.id
 """
@@ -232,5 +234,10 @@ def site_page(
         params["year"] = active_in
     with connection.cursor() as cursor:
         cursor.execute(_SITE_PAGE_SQL.format(filters=" ".join(filters)), params)
-        features, count, more, last_id = cursor.fetchone()
-    return SitePage(features=features, count=count, next_after=last_id if more else None)
+        features, count, more, last_id, datasets = cursor.fetchone()
+    return SitePage(
+        features=features,
+        count=count,
+        next_after=last_id if more else None,
+        datasets=tuple(datasets),
+    )

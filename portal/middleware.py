@@ -94,7 +94,8 @@ class PublicReadCorsMiddleware:
     PREFIXES = ("/api/v1/", "/ogc/")
     READS = ("GET", "HEAD")
     EXPOSED = (
-        "Link, Content-Crs, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Retry-After"
+        "Link, Content-Crs, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Retry-After,"
+        " Deprecation"
     )
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:

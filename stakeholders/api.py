@@ -19,9 +19,10 @@ from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from cities.models import City, MaterialCategory, Sector
-from cities.pagination import GeoJSONCursorPagination
+from cities.pagination import GeoJSONCursorPagination, page_provenance
+from portal.deprecation import deprecated
 from stakeholders import selectors
-from stakeholders.filters import WorkspaceFilter
+from stakeholders.filters import NearOrderError, WorkspaceFilter, api_near
 from stakeholders.models import Machine, Process, Workspace, WorkspaceChange
 from stakeholders.services import (
     EDITABLE_FIELDS,
@@ -40,7 +41,15 @@ DIRECTORY_PARAMETERS = [
     OpenApiParameter("run", str, enum=Workspace.RunSize.values),
     OpenApiParameter("collaboration", bool),
     OpenApiParameter("space", bool, description="Looking for space."),
-    OpenApiParameter("near", str, description="`latitude,longitude`: nearest first, within `km`."),
+    OpenApiParameter(
+        "near",
+        str,
+        description="`longitude,latitude` (like `bbox`), e.g. `4.35,50.85`: nearest first, "
+        "within `km`. Until the next release a `latitude,longitude` pair is still understood "
+        "where it cannot be longitude,latitude or lies far from every city that way; such an "
+        "answer carries a `Deprecation` header.",
+        pattern=r"^-?[0-9.]+,-?[0-9.]+$",
+    ),
     OpenApiParameter("km", float, description="Radius for `near`, 0.1–200 (default 10)."),
     OpenApiParameter("limit", int, description="Features per page (at most 1000)."),
 ]
@@ -225,7 +234,8 @@ class WorkspaceViewSet(viewsets.ReadOnlyModelViewSet):
         responses={(200, "application/geo+json"): WorkspaceFeatureSerializer(many=True)},
     )
     def list(self, request: Request, *args, **kwargs) -> Response:
-        filters = WorkspaceFilter(request.query_params, queryset=self.get_queryset())
+        query, legacy_order = _directory_query(request)
+        filters = WorkspaceFilter(query, queryset=self.get_queryset())
         if not filters.is_valid():
             raise ValidationError(filters.errors)
         queryset = filters.qs
@@ -238,11 +248,16 @@ class WorkspaceViewSet(viewsets.ReadOnlyModelViewSet):
             limit = min(max(int(request.query_params.get("limit", 100)), 1), 1000)
         except ValueError:
             raise ValidationError({"limit": ["A whole number."]}) from None
-        data = self.get_serializer(queryset[:limit], many=True).data
-        return Response(
-            {**data, "numberReturned": len(data["features"]), "links": []},
+        rows = list(queryset[:limit])
+        data = self.get_serializer(rows, many=True).data
+        response = Response(
+            {**data, "numberReturned": len(data["features"]), "links": [],
+             **page_provenance(rows)},
             content_type="application/geo+json",
-        )
+        )  # fmt: skip
+        if legacy_order:
+            deprecated(response, request, "near=latitude,longitude")
+        return response
 
     @extend_schema(
         responses={200: OpenApiTypes.OBJECT},
@@ -263,6 +278,22 @@ class WorkspaceViewSet(viewsets.ReadOnlyModelViewSet):
                 for m in selectors.workspace_matches(workspace)
             ]
         )
+
+
+def _directory_query(request: Request):
+    """The API's query in the directory's terms: its `near` is longitude,latitude, the
+    directory's form (shared with the HTML page) reads latitude,longitude."""
+    query = request.query_params
+    near = query.get("near", "").strip()
+    if not near:
+        return query, False
+    try:
+        point, legacy_order = api_near(near)
+    except NearOrderError as exc:
+        raise ValidationError({"near": [str(exc)]}) from None
+    query = query.copy()
+    query["near"] = f"{point.y},{point.x}"
+    return query, legacy_order
 
 
 class OwnWorkspaceViewSet(

@@ -35,6 +35,43 @@ class NearField(forms.CharField):
         return Point(lon, lat, srid=4326)
 
 
+class NearOrderError(ValueError):
+    """`near` of the API is not a longitude,latitude pair; str() says so."""
+
+
+# How far from every city (in degrees, some 350 to 550 km in Europe) a point may be before
+# its numbers are read the other way round.
+LEGACY_ORDER_DEGREES = 5
+
+
+def api_near(value: str) -> tuple[Point, bool]:
+    """The API's `near`: `longitude,latitude`, the order of `bbox` and GeoJSON.
+
+    Until the next release the first order, `latitude,longitude`, still works: a pair that
+    cannot be longitude,latitude, or that as such lies far from every city while it lies
+    near one read the other way, is read as latitude,longitude. The second value says so
+    (the answer then carries a Deprecation header).
+    """
+    try:
+        a, b = (float(part) for part in value.split(","))
+    except ValueError:
+        raise NearOrderError(_("Give the point as longitude,latitude, e.g. 4.35,50.85.")) from None
+    as_lonlat = -180 <= a <= 180 and -90 <= b <= 90
+    as_latlon = -90 <= a <= 90 and -180 <= b <= 180
+    if not (as_lonlat or as_latlon):
+        raise NearOrderError(_("Longitude or latitude out of range."))
+    point, swapped = Point(a, b, srid=4326), Point(b, a, srid=4326)
+    if not as_lonlat:
+        return swapped, True
+    if as_latlon and not _near_a_city(point) and _near_a_city(swapped):
+        return swapped, True
+    return point, False
+
+
+def _near_a_city(point: Point) -> bool:
+    return City.objects.filter(outline__dwithin=(point, LEGACY_ORDER_DEGREES)).exists()
+
+
 class NearFilter(django_filters.Filter):
     field_class = NearField
 

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.usefixtures("demo")
 def test_sites_are_a_geojson_page_built_by_postgis_with_a_keyset_next_link(
     client, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(2):  # the city, then the page
+    with django_assert_max_num_queries(3):  # the city, the page, its datasets
         response = client.get("/api/v1/sites/?city=london&limit=50")
     assert response["Content-Type"] == "application/geo+json"
     page = json.loads(response.content)
@@ -28,9 +28,9 @@ def test_sites_are_a_geojson_page_built_by_postgis_with_a_keyset_next_link(
     assert following["features"][0]["properties"]["id"] > ids[-1]
 
 
-def test_a_page_of_sites_costs_one_query_whatever_its_size(client, django_assert_num_queries):
+def test_a_page_of_sites_costs_two_queries_whatever_its_size(client, django_assert_num_queries):
     for limit in (1, 1000):
-        with django_assert_num_queries(1):
+        with django_assert_num_queries(2):  # the page, then its datasets' licences
             client.get(f"/api/v1/sites/?limit={limit}")
 
 
@@ -207,3 +207,25 @@ def test_public_reads_send_cors_headers_and_answer_a_preflight_for_reads_only(cl
     )
     assert "Access-Control-Allow-Origin" not in write
     assert "Access-Control-Allow-Origin" not in client.get("/", headers={"origin": "https://x"})
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/sites/?city=london&limit=5",
+        "/api/v1/zones/?city=london&limit=5",
+        "/api/v1/districts/?city=london&limit=5",
+        "/api/v1/cities/",
+        "/api/v1/indicators/?city=london&limit=5",
+        "/api/v1/flows/?city=london&limit=5",
+    ],
+)
+def test_every_page_names_its_licence_and_pages_with_links(client, url):
+    body = json.loads(client.get(url).content)
+    (dataset,) = body["datasets"]
+    assert dataset["quality"] == "synthetic"
+    assert body["licence"] == dataset["licence"] and dataset["licence"]
+    assert dataset["publisher"] in body["attribution"]
+    assert body["numberReturned"] == len(body.get("features", body.get("results", [])))
+    if "cities" not in url:
+        assert [link["rel"] for link in body["links"]][:1] == ["next"]

@@ -32,11 +32,35 @@ def test_the_public_list_is_geojson_paged_by_id(client, shops):
     assert [f["properties"]["name"] for f in second["features"]] == ["Far"]
 
 
-def test_near_orders_by_distance_within_the_radius(client, shops):
-    body = client.get("/api/v1/workspaces/?near=45.01,10.01&km=10").json()
+def test_near_is_longitude_latitude_and_orders_by_distance_within_the_radius(client, shops):
+    response = client.get("/api/v1/workspaces/?near=10.01,45.01&km=10")
+    body = response.json()
     assert [f["properties"]["name"] for f in body["features"]] == ["Near", "Middle"]
     distances = [f["properties"]["distance_m"] for f in body["features"]]
     assert distances[0] < 10 < distances[1] < 10_000
+    assert "Deprecation" not in response
+    assert body["datasets"] and body["licence"]
+
+
+@pytest.mark.parametrize("legacy", ["45.01,10.01", "45.01,100.01"])
+def test_the_first_latitude_longitude_order_still_works_for_a_release_and_says_so(
+    client, shops, legacy
+):
+    """45.01,10.01 as longitude,latitude lies off Somalia, far from every city; 100.01 cannot
+    be a latitude."""
+    response = client.get(f"/api/v1/workspaces/?near={legacy}&km=10")
+    assert response.status_code == 200
+    assert response["Deprecation"].startswith("@")
+    assert 'rel="deprecation"' in response["Link"]
+    if legacy == "45.01,10.01":
+        names = [f["properties"]["name"] for f in response.json()["features"]]
+        assert names == ["Near", "Middle"]
+
+
+def test_a_point_far_from_every_city_either_way_is_read_as_longitude_latitude(client, shops):
+    response = client.get("/api/v1/workspaces/?near=-60,-30&km=10")
+    assert response.status_code == 200 and "Deprecation" not in response
+    assert response.json()["features"] == []
 
 
 def test_filters_combine_as_on_the_page(client, shops):
@@ -44,7 +68,9 @@ def test_filters_combine_as_on_the_page(client, shops):
     assert [f["properties"]["name"] for f in body["features"]] == ["Near"]
 
 
-@pytest.mark.parametrize("query", ["near=1", "km=-3&near=45,10", "process=zzz", "limit=x&q=a"])
+@pytest.mark.parametrize(
+    "query", ["near=1", "near=200,100", "km=-3&near=10,45", "process=zzz", "limit=x&q=a"]
+)
 def test_bad_parameters_are_a_400_with_the_field(client, query):
     response = client.get(f"/api/v1/workspaces/?{query}")
     assert response.status_code == 400
@@ -70,7 +96,7 @@ def test_the_list_runs_a_fixed_number_of_queries(client, shops, alice, city,
     with django_assert_max_num_queries(10):
         assert client.get("/api/v1/workspaces/?city=testville").status_code == 200
     with django_assert_max_num_queries(10):
-        near = client.get("/api/v1/workspaces/?near=45.05,10.05&km=20")
+        near = client.get("/api/v1/workspaces/?near=10.05,45.05&km=20")
     assert len(near.json()["features"]) == 23
 
 
