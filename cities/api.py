@@ -3,6 +3,7 @@
 import json
 
 import django_filters
+from django import forms
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -136,7 +137,9 @@ class SectorViewSet(viewsets.ReadOnlyModelViewSet):
 class SiteFilterSerializer(serializers.Serializer):
     city = serializers.SlugField(required=False, help_text="City identifier, e.g. brussels.")
     bbox = serializers.CharField(required=False, help_text="minLon,minLat,maxLon,maxLat (WGS84).")
-    sector = serializers.CharField(required=False, help_text="NACE divisions, e.g. 25 or 10,25.")
+    sector = serializers.CharField(
+        required=False, allow_blank=True, help_text="NACE divisions, e.g. 25 or 10,25."
+    )
     active_in = serializers.IntegerField(
         required=False, min_value=1800, max_value=2100, help_text="Only sites open in this year."
     )
@@ -162,7 +165,9 @@ class SiteFilterSerializer(serializers.Serializer):
         except BBoxError as exc:
             raise serializers.ValidationError(str(exc)) from None
 
-    def validate_sector(self, value: str) -> list[int]:
+    def validate_sector(self, value: str) -> list[int] | None:
+        if not value.strip():
+            return None  # an empty filter, as a form sends it
         try:
             codes = sorted({int(part) for part in value.split(",") if part.strip()})
         except ValueError:
@@ -244,9 +249,15 @@ class LandZoneSerializer(GeoFeatureModelSerializer):
         fields = ["id", "city", "name", "category", "protection", "reference_year", "dataset"]
 
 
+class YearFilter(django_filters.NumberFilter):
+    """A year: a whole number (django-filter's number would take 0.5)."""
+
+    field_class = forms.IntegerField
+
+
 class LandZoneFilter(django_filters.FilterSet):
     city = KnownCityFilter()
-    year = django_filters.NumberFilter(field_name="reference_year", label="Reference year")
+    year = YearFilter(field_name="reference_year", label="Reference year")
     category = django_filters.CharFilter(field_name="category__code", label="Zoning category code")
 
     class Meta:
@@ -272,11 +283,15 @@ class LandZoneViewSet(viewsets.ReadOnlyModelViewSet):
 
 class IndicatorSerializer(serializers.ModelSerializer):
     city = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    district = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    district = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     district_id = serializers.IntegerField(read_only=True, allow_null=True)
-    district_name = serializers.CharField(source="district.name", read_only=True, default=None)
+    district_name = serializers.CharField(
+        source="district.name", read_only=True, default=None, allow_null=True
+    )
     sector = serializers.IntegerField(source="sector_id", read_only=True, allow_null=True)
-    sector_name = serializers.CharField(source="sector.name", read_only=True, default=None)
+    sector_name = serializers.CharField(
+        source="sector.name", read_only=True, default=None, allow_null=True
+    )
     key_label = serializers.CharField(source="get_key_display", read_only=True)
     dataset = serializers.SlugRelatedField(slug_field="slug", read_only=True)
 
@@ -295,7 +310,7 @@ class IndicatorFilter(django_filters.FilterSet):
         label="District identifier; `all` for every district, `total` for city totals",
     )
     key = django_filters.ChoiceFilter(choices=Indicator.Key.choices)
-    year = django_filters.NumberFilter()
+    year = YearFilter()
     sector = django_filters.CharFilter(
         method="filter_sector", label="NACE division, or `total` for all manufacturing"
     )
@@ -346,14 +361,18 @@ class IndicatorViewSet(viewsets.ReadOnlyModelViewSet):
 class MaterialFlowSerializer(serializers.ModelSerializer):
     city = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     material = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    origin_district = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    destination_district = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    origin_district = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
+    destination_district = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
     material_name = serializers.CharField(source="material.name", read_only=True)
     origin_district_name = serializers.CharField(
-        source="origin_district.name", read_only=True, default=None
+        source="origin_district.name", read_only=True, default=None, allow_null=True
     )
     destination_district_name = serializers.CharField(
-        source="destination_district.name", read_only=True, default=None
+        source="destination_district.name", read_only=True, default=None, allow_null=True
     )
     dataset = serializers.SlugRelatedField(slug_field="slug", read_only=True)
 
@@ -368,7 +387,7 @@ class MaterialFlowSerializer(serializers.ModelSerializer):
 
 class MaterialFlowFilter(django_filters.FilterSet):
     city = KnownCityFilter()
-    year = django_filters.NumberFilter()
+    year = YearFilter()
     material = django_filters.CharFilter(method="filter_material", label="Material code")
 
     class Meta:

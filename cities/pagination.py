@@ -4,7 +4,7 @@
 
 from collections.abc import Iterable
 
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.response import Response
 
@@ -29,6 +29,34 @@ def page_provenance(rows: Iterable) -> dict:
     if missing - set(found):
         found.update(Dataset.objects.in_bulk(missing - set(found)))
     return provenance(sorted(found.values(), key=lambda d: (d.name, d.pk)))
+
+
+def strict_limit(request, name: str, default: int, maximum: int) -> int:
+    """The page size asked for; a 400 when it is not a whole number from 1 to `maximum`
+    (DRF would quietly use the default)."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= maximum:
+        raise ValidationError({name: [f"A whole number from 1 to {maximum}."]})
+    return value
+
+
+def limit_parameters(parameters: list[dict], pagination) -> list[dict]:
+    """The paginator's parameters, with the limit's default and range."""
+    for parameter in parameters:
+        if parameter.get("name") == pagination.page_size_query_param:
+            parameter["schema"] = {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": pagination.max_page_size,
+                "default": pagination.page_size,
+            }
+    return parameters
 
 
 PROVENANCE_SCHEMA = {
@@ -76,6 +104,12 @@ class KeysetPagination(CursorPagination):
     page_size = 100
     page_size_query_param = "limit"
     max_page_size = 1000
+
+    def get_page_size(self, request) -> int:
+        return strict_limit(request, self.page_size_query_param, self.page_size, self.max_page_size)
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        return limit_parameters(super().get_schema_operation_parameters(view), self)
 
     def decode_cursor(self, request) -> Cursor | None:
         """Reject a cursor whose position is not a row id (a 404, not a database error)."""

@@ -130,6 +130,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "portal.middleware.APILanguageMiddleware",
+    "portal.problems.ApiProblemMiddleware",
     "portal.middleware.RejectNulBytesMiddleware",
     "portal.middleware.InvalidFormStatusMiddleware",
     "portal.middleware.RateLimitHeadersMiddleware",
@@ -377,6 +378,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_VERSIONING_CLASS": None,
+    # Refusals are RFC 9457 problem details (portal/problems.py).
+    "EXCEPTION_HANDLER": "portal.problems.problem_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Cities of Making API",
@@ -390,6 +393,12 @@ SPECTACULAR_SETTINGS = {
     "AUTHENTICATION_WHITELIST": ["portal.api_auth.BearerTokenAuthentication"],
     # Origins and destinations of material flows share one list of activities.
     "ENUM_NAME_OVERRIDES": {"ActivityEnum": "cities.models.Activity"},
+    # Every operation's problem-details answers (400, 401, 403, 404, 429, ...).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.problems.document_problems",
+        "portal.api_schema.document_vocabularies",
+    ],
 }
 
 # --- Celery ----------------------------------------------------------------------

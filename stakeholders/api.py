@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, status, viewsets
@@ -19,7 +20,7 @@ from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from cities.models import City, MaterialCategory, Sector
-from cities.pagination import GeoJSONCursorPagination, page_provenance
+from cities.pagination import GeoJSONCursorPagination, page_provenance, strict_limit
 from portal.deprecation import deprecated
 from stakeholders import selectors
 from stakeholders.filters import NearOrderError, WorkspaceFilter, api_near
@@ -48,7 +49,7 @@ DIRECTORY_PARAMETERS = [
         "within `km`. Until the next release a `latitude,longitude` pair is still understood "
         "where it cannot be longitude,latitude or lies far from every city that way; such an "
         "answer carries a `Deprecation` header.",
-        pattern=r"^-?[0-9.]+,-?[0-9.]+$",
+        pattern=r"^(-?[0-9.]+,-?[0-9.]+)?$",
     ),
     OpenApiParameter("km", float, description="Radius for `near`, 0.1–200 (default 10)."),
     OpenApiParameter("limit", int, description="Features per page (at most 1000)."),
@@ -244,10 +245,7 @@ class WorkspaceViewSet(viewsets.ReadOnlyModelViewSet):
             response = self.get_paginated_response(self.get_serializer(page, many=True).data)
             response.content_type = "application/geo+json"
             return response
-        try:
-            limit = min(max(int(request.query_params.get("limit", 100)), 1), 1000)
-        except ValueError:
-            raise ValidationError({"limit": ["A whole number."]}) from None
+        limit = strict_limit(request, "limit", 100, 1000)
         rows = list(queryset[:limit])
         data = self.get_serializer(rows, many=True).data
         response = Response(
@@ -284,6 +282,13 @@ def _directory_query(request: Request):
     """The API's query in the directory's terms: its `near` is longitude,latitude, the
     directory's form (shared with the HTML page) reads latitude,longitude."""
     query = request.query_params
+    wrong = {
+        name: [_("Give true or false.")]
+        for name in ("collaboration", "space")
+        if name in query and query[name].lower() not in ("true", "false", "1", "0")
+    }
+    if wrong:
+        raise ValidationError(wrong)
     near = query.get("near", "").strip()
     if not near:
         return query, False

@@ -23,6 +23,7 @@ from cities.gis_io.bulk import (
 )
 from cities.models import Dataset
 from portal.api_auth import TokenScopes
+from portal.problems import PROBLEM, problem_body
 from stakeholders.models import ApiToken
 from stakeholders.partner_data import (
     DatasetBusy,
@@ -32,15 +33,12 @@ from stakeholders.partner_data import (
     writable_dataset,
 )
 
-PROBLEM = "application/problem+json"
 # A body of 10,000 sites with long names and addresses stays well under this.
 MAX_BODY_MB = 50
 
 
 def problem(status_code: int, title: str, detail: str = "", **extra) -> Response:
-    body = {"type": "about:blank", "title": title, "status": status_code, **extra}
-    if detail:
-        body["detail"] = detail
+    body = {**problem_body(status_code, detail, **extra), "title": title}
     return Response(body, status=status_code, content_type=PROBLEM)
 
 

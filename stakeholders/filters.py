@@ -1,5 +1,7 @@
 """The directory's filters, shared by the page, its map and the API."""
 
+from decimal import Decimal
+
 import django_filters
 from django import forms
 from django.contrib.gis.geos import Point
@@ -136,7 +138,7 @@ class WorkspaceFilter(django_filters.FilterSet):
     )
     km = django_filters.NumberFilter(
         label=_("Within (km)"),
-        min_value=0.1,
+        min_value=Decimal("0.1"),  # a float 0.1 is more than the decimal 0.1 typed
         max_value=MAX_KM,
         method="filter_noop",
         widget=forms.NumberInput(attrs={"placeholder": str(DEFAULT_KM), "step": "any"}),

@@ -7,11 +7,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
+from cities.pagination import LINKS_SCHEMA, limit_parameters, strict_limit
+from portal.api_fields import AbsoluteURLField
 from toolkit import selectors
 from toolkit.models import (
     Action,
@@ -25,9 +28,55 @@ from toolkit.models import (
 
 
 class ToolPagination(PageNumberPagination):
+    """Pages of a ranked search (relevance or a chosen sort, so pages by number, not by key),
+    answered in the API's one style: `results`, `numberReturned`, `numberMatched` and `links`.
+    """
+
     page_size = 50
     page_size_query_param = "limit"
     max_page_size = 200
+
+    def get_page_size(self, request) -> int:
+        return strict_limit(request, self.page_size_query_param, self.page_size, self.max_page_size)
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        return limit_parameters(super().get_schema_operation_parameters(view), self)
+
+    def get_paginated_response(self, data) -> Response:
+        links = []
+        if (next_url := self.get_next_link()) is not None:
+            links.append({"rel": "next", "type": "application/json", "href": next_url})
+        if (prev_url := self.get_previous_link()) is not None:
+            links.append({"rel": "prev", "type": "application/json", "href": prev_url})
+        return Response(
+            {
+                "results": data,
+                "numberReturned": len(data),
+                "numberMatched": self.page.paginator.count,
+                "links": links,
+                # The first paging style, kept for one release: follow `links` instead.
+                "count": self.page.paginator.count,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+            }
+        )
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        return {
+            "type": "object",
+            "required": ["results", "numberReturned", "links"],
+            "properties": {
+                "results": schema,
+                "numberReturned": {"type": "integer"},
+                "numberMatched": {"type": "integer"},
+                "links": LINKS_SCHEMA,
+                "count": {"type": "integer", "deprecated": True},
+                "next": {"type": "string", "format": "uri", "nullable": True, "deprecated": True},
+                "previous": {
+                    "type": "string", "format": "uri", "nullable": True, "deprecated": True
+                },
+            },
+        }  # fmt: skip
 
 
 class ThemeSerializer(serializers.ModelSerializer):
@@ -38,7 +87,7 @@ class ThemeSerializer(serializers.ModelSerializer):
 
 class ToolSerializer(serializers.ModelSerializer):
     themes = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
-    url = serializers.URLField(source="get_absolute_url", read_only=True)
+    url = AbsoluteURLField(source="get_absolute_url")
 
     class Meta:
         model = Tool
@@ -66,11 +115,30 @@ class ToolDetailSerializer(ToolSerializer):
 FACET_PARAMETERS = [
     OpenApiParameter("q", str, description="Words to search for, in the asked language."),
     *(
-        OpenApiParameter(name, str, many=True, description=f"Filter by {name} (repeatable).")
+        OpenApiParameter(
+            name,
+            str,
+            many=True,
+            description=f"Filter by {name} (repeatable).",
+            enum=sorted(selectors.FACET_VALUES[name]) if name in selectors.FACET_VALUES else None,
+        )
         for name in selectors.FACETS
     ),
     OpenApiParameter("sort", str, enum=list(selectors.SORTS)),
 ]
+
+
+def _check_tool_query(query) -> None:
+    """The API refuses what the toolkit page quietly drops (a stale link there still works)."""
+    errors = {}
+    for name, allowed in selectors.FACET_VALUES.items():
+        wrong = [v for v in query.getlist(name) if v not in allowed]
+        if wrong:
+            errors[name] = [f"Not one of: {', '.join(sorted(allowed))}."]
+    if "sort" in query and query["sort"] not in selectors.SORTS:
+        errors["sort"] = [f"Not one of: {', '.join(selectors.SORTS)}."]
+    if errors:
+        raise ValidationError(errors)
 
 
 class ToolViewSet(viewsets.ReadOnlyModelViewSet):
@@ -95,6 +163,7 @@ class ToolViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(parameters=FACET_PARAMETERS)
     def list(self, request: Request, *args, **kwargs) -> Response:
+        _check_tool_query(request.query_params)
         return super().list(request, *args, **kwargs)
 
 
@@ -112,7 +181,7 @@ class CaseStudySerializer(serializers.ModelSerializer):
     sectors = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     longitude = serializers.FloatField(source="location.x", read_only=True)
     latitude = serializers.FloatField(source="location.y", read_only=True)
-    url = serializers.URLField(source="get_absolute_url", read_only=True)
+    url = AbsoluteURLField(source="get_absolute_url")
 
     class Meta:
         model = CaseStudy
@@ -160,8 +229,11 @@ class CaseStudyViewSet(viewsets.ReadOnlyModelViewSet):
         params = self.request.query_params
         if params.get("city"):
             qs = qs.filter(city__slug=params["city"])
-        if params.get("sector", "").isdecimal():
-            qs = qs.filter(sectors__code=int(params["sector"]))
+        if params.get("sector"):
+            sector = params["sector"]
+            if not (sector.isdecimal() and 10 <= int(sector) <= 33):
+                raise ValidationError({"sector": ["A NACE division, 10 to 33."]})
+            qs = qs.filter(sectors__code=int(sector))
         if params.get("tool"):
             qs = qs.filter(tools__slug=params["tool"])
         return qs.distinct()
@@ -169,7 +241,7 @@ class CaseStudyViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(
         parameters=[
             OpenApiParameter("city", str),
-            OpenApiParameter("sector", int),
+            OpenApiParameter("sector", int, description="A NACE division, 10 to 33."),
             OpenApiParameter("tool", str),
         ]
     )

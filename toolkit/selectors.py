@@ -25,6 +25,15 @@ SORTS = ("relevance", "newest", "useful", "title")
 FACETS = ("dimension", "theme", "audience", "method", "city", "effort")
 
 
+# The facets with a fixed vocabulary (themes and cities are rows).
+FACET_VALUES = {
+    "dimension": set(Dimension.values),
+    "audience": set(Audience.values),
+    "method": set(Method.values),
+    "effort": set(EffortLevel.values),
+}
+
+
 @dataclass
 class ToolQuery:
     """What a visitor asked for: words, facets (OR within one, AND across) and an order."""
@@ -41,12 +50,7 @@ class ToolQuery:
     @classmethod
     def from_query(cls, query: QueryDict) -> "ToolQuery":
         """Unknown facet values are dropped rather than refused: a stale link still works."""
-        allowed = {
-            "dimension": set(Dimension.values),
-            "audience": set(Audience.values),
-            "method": set(Method.values),
-            "effort": set(EffortLevel.values),
-        }
+        allowed = FACET_VALUES
         values = {}
         for name in FACETS:
             picked = [v for v in query.getlist(name) if v and len(v) <= 60]

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from cities.analyses import services
 from cities.analyses.base import analysis_kinds, get_kind
 from cities.analyses.results import geojson_chunks
+from cities.api import unknown_city
 from cities.models import Analysis, City, Job
 from cities.pagination import NewestFirstPagination
 
@@ -83,9 +84,15 @@ class AnalysisViewSet(
 
     def get_queryset(self):
         qs = services.visible_analyses(self.request.user).select_related("city", "job")
+        params = self.request.query_params
+        if self.action == "list":
+            if params.get("city") and not City.objects.filter(slug=params["city"]).exists():
+                raise ValidationError({"city": [unknown_city(params["city"])]})
+            if params.get("kind") and get_kind(params["kind"]) is None:
+                raise ValidationError({"kind": ["No analysis is called so."]})
         for name, field in (("city", "city__slug"), ("kind", "kind")):
-            if self.request.query_params.get(name):
-                qs = qs.filter(**{field: self.request.query_params[name]})
+            if params.get(name):
+                qs = qs.filter(**{field: params[name]})
         return qs.defer("city__outline")
 
     @extend_schema(

@@ -116,9 +116,10 @@ def test_an_indicator_row_or_deletion_that_does_not_convert_rejects_everything(s
     assert [e["field"] for e in bad_key.json()["errors"]] == ["delete[0].key"]
     assert repeated.status_code == 422, repeated.content
     assert {e["index"] for e in repeated.json()["errors"]} == {0, 1}
-    assert "same district, indicator, sector (NACE) and year" in repeated.json()["errors"][0][
-        "message"
-    ]
+    assert (
+        "same district, indicator, sector (NACE) and year"
+        in repeated.json()["errors"][0]["message"]
+    )
     assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "colour"
     assert indicators(dataset) == before
 
@@ -174,7 +175,8 @@ def flows(dataset):
 
 
 def test_flows_are_upserted_by_their_ends_and_deleted_by_them(secret, dataset):
-    first = post(secret, dataset, "flows", [flow(), flow(3, origin="Port", destination="recycling")])
+    back = flow(3, origin="Port", destination="recycling")
+    first = post(secret, dataset, "flows", [flow(), back])
     second = post(secret, dataset, "flows", {
         "rows": [flow(14)],
         "delete": [{"year": 2022, "material": "wood", "origin": "port",

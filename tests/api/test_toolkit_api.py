@@ -41,4 +41,15 @@ def test_plans_come_with_their_actions_and_events_by_city(client, django_assert_
 def test_bad_toolkit_queries_get_a_4xx(client):
     assert client.get("/api/v1/tools/?page=999").status_code == 404
     assert client.get("/api/v1/tools/nope/").status_code == 404
-    assert client.get("/api/v1/case-studies/?sector=abc").status_code == 200
+    assert client.get("/api/v1/case-studies/?sector=abc").status_code == 400
+    assert client.get("/api/v1/tools/?sort=loudest").status_code == 400
+    assert client.get("/api/v1/tools/?effort=endless").json()["errors"]["effort"]
+    assert client.get("/api/v1/tools/?limit=0").status_code == 400
+
+
+def test_tools_page_in_the_apis_one_style(client):
+    body = client.get("/api/v1/tools/?limit=5").json()
+    assert body["numberReturned"] == 5 and body["numberMatched"] == body["count"] > 5
+    next_link = next(link["href"] for link in body["links"] if link["rel"] == "next")
+    assert client.get(next_link).json()["results"][0] != body["results"][0]
+    assert body["results"][0]["url"].startswith("http://testserver/")

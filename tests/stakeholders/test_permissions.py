@@ -136,7 +136,7 @@ def test_the_owner_cannot_set_owner_or_status_through_the_api(client, alice, bob
         content_type="application/json",
     )
     assert response.status_code == 400
-    assert set(response.json()) == {"status", "owner"}
+    assert set(response.json()["errors"]) == {"status", "owner"}
     assert snapshot(pending) == before
 
 
