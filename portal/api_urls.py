@@ -18,7 +18,7 @@ from cities.api import (
     SiteViewSet,
 )
 from stakeholders.api import OwnWorkspaceViewSet, WorkspaceViewSet
-from stakeholders.datasets_api import BulkWriteView
+from stakeholders.datasets_api import BulkJobView, BulkWriteView
 from toolkit.api import CaseStudyViewSet, EventViewSet, PlanViewSet, ThemeViewSet, ToolViewSet
 
 router = DefaultRouter()
@@ -45,6 +45,7 @@ urlpatterns = [
     # the schema shows the address without.
     path("v1/datasets/<slug:slug>/<slug:kind>/bulk", BulkWriteView.as_view(), name="dataset-bulk"),
     path("v1/datasets/<slug:slug>/<slug:kind>/bulk/", BulkWriteView.as_view(schema=None)),
+    path("v1/datasets/<slug:slug>/jobs/<int:job_id>", BulkJobView.as_view(), name="dataset-job"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(urlconf="portal.urls"), name="schema"),
     # The split view serves its start-up script as a file and our template has

@@ -12,3 +12,5 @@ class StakeholdersConfig(AppConfig):
         from stakeholders.selectors import WORKSPACES_LAYER
 
         register_layer(WORKSPACES_LAYER)
+        # Job kinds register themselves on import: a worker process must know this one.
+        from stakeholders import partner_data  # noqa: F401

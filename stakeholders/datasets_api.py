@@ -13,21 +13,23 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cities.gis_io import bulk
 from cities.gis_io.bulk import (
     KINDS,
-    MAX_ROWS,
     BulkConflict,
     BulkRejected,
     BulkRequestInvalid,
     parse_bulk_body,
 )
-from cities.models import Dataset
+from cities.models import Dataset, Job
 from portal.api_auth import TokenScopes
 from portal.problems import PROBLEM, problem_body
-from stakeholders.models import ApiToken
+from stakeholders import partner_data
+from stakeholders.models import ApiToken, PartnerDataset
 from stakeholders.partner_data import (
     DatasetBusy,
     IdempotencyKeyReused,
+    bulk_write_later,
     bulk_write_with_token,
     fingerprint,
     writable_dataset,
@@ -60,7 +62,9 @@ class BulkWriteView(APIView):
         operation_id="datasets_bulk_write",
         summary="Upsert and delete rows of a partner dataset",
         description=(
-            "Up to 10,000 rows and deletions a request, all or nothing.\n\n"
+            "All or nothing. Up to 10,000 rows and deletions are written in the request "
+            "(200); up to 200,000 are written by a job of the import pipeline, answered 202 "
+            "with its address (`Location`, `url`): follow it until its `result`.\n\n"
             "**Sites, zones and context features** are identified by `external_id` (or the "
             "feature's `id`). The body is a GeoJSON FeatureCollection (`application/geo+json`) "
             "whose foreign member `delete` lists identifiers to delete, or NDJSON "
@@ -97,6 +101,7 @@ class BulkWriteView(APIView):
         },
         responses={
             200: OpenApiResponse(OpenApiTypes.OBJECT, description="Written (or validated)."),
+            202: OpenApiResponse(OpenApiTypes.OBJECT, description="Queued as a job (its url)."),
             400: OpenApiResponse(OpenApiTypes.OBJECT, description="The body cannot be read."),
             401: OpenApiResponse(OpenApiTypes.OBJECT, description="No valid token."),
             403: OpenApiResponse(OpenApiTypes.OBJECT, description="Not the token's dataset."),
@@ -173,15 +178,26 @@ class BulkWriteView(APIView):
             return problem(403, _("Not your dataset"), str(exc))
         raw = _body(request)
         if raw is None:
-            return problem(413, _("Too large"),
-                           _("Send at most %(mb)s MB, and at most %(n)s rows, a request.")
-                           % {"mb": MAX_BODY_MB, "n": f"{MAX_ROWS:,}"})  # fmt: skip
+            limits = {"mb": MAX_BODY_MB, "n": f"{partner_data.JOB_MAX_ROWS:,}"}
+            message = _("Send at most %(mb)s MB, and at most %(n)s rows, a request.") % limits
+            return problem(413, _("Too large"), message)
         dry_run = request.query_params.get("dry_run", "").lower() in ("1", "true", "yes")
         key = request.headers.get("Idempotency-Key", "").strip()
         if len(key) > 200:
             return problem(400, _("Idempotency-Key too long"), _("Use at most 200 characters."))
         try:
             parsed = parse_bulk_body(raw, request.content_type, kind)
+            if parsed.size > partner_data.JOB_MAX_ROWS:
+                limit = {"n": f"{partner_data.JOB_MAX_ROWS:,}"}
+                return problem(413, _("Too large"), _("Send at most %(n)s rows a request.") % limit)
+            if parsed.size > bulk.MAX_ROWS:
+                answer = bulk_write_later(
+                    token=token, partner=partner, kind=kind, raw=raw,
+                    content_type=request.content_type, dry_run=dry_run, key=key,
+                    request_fingerprint=fingerprint("POST", request.get_full_path(), raw),
+                    ip=request.META.get("REMOTE_ADDR"),
+                )  # fmt: skip
+                return _job_answer(request, answer, slug)
             answer = bulk_write_with_token(
                 token=token, partner=partner, kind=kind, request=parsed, dry_run=dry_run,
                 key=key, request_fingerprint=fingerprint("POST", request.get_full_path(), raw),
@@ -205,10 +221,67 @@ class BulkWriteView(APIView):
                                  "send this one again in a minute."))  # fmt: skip
             response["Retry-After"] = "60"
             return response
+        if answer.status == 202:  # a retry of a request that became a job
+            return _job_answer(request, answer, slug)
         response = Response({**answer.body, "dataset": slug, "kind": kind}, status=answer.status)
         if answer.replayed:
             response["Idempotent-Replayed"] = "true"
         return response
+
+
+def _job_answer(request: Request, answer, slug: str) -> Response:
+    url = request.build_absolute_uri(f"/api/v1/datasets/{slug}/jobs/{answer.body['job']}")
+    response = Response({**answer.body, "url": url}, status=202)
+    response["Location"] = url
+    if answer.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+class BulkJobView(APIView):
+    """A bulk write that went through the pipeline as a job: its progress, then its answer."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="datasets_bulk_job",
+        summary="Follow a bulk write made as a job",
+        description=(
+            "A bulk write of more than 10,000 rows (up to 200,000) is answered 202 with this "
+            "address. `status` is queued, running, succeeded or failed; once finished, "
+            "`result` holds the answer the request would have had: its HTTP `status` and "
+            "`body` (the counts, or problem details listing each row's problems)."
+        ),
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="The job.")},
+        tags=["datasets"],
+    )
+    def get(self, request: Request, slug: str, job_id: int) -> Response:
+        token = request.auth
+        if not isinstance(token, ApiToken):
+            return problem(
+                403, _("Read with a token"), _("Read a job with a token of its organisation.")
+            )
+        job = Job.objects.filter(pk=job_id, kind="partner_bulk").first()
+        owned = (
+            job is not None
+            and PartnerDataset.objects.filter(
+                pk=job.params.get("partner"), dataset__slug=slug, organisation=token.organisation_id
+            ).exists()
+        )
+        if not owned:
+            return problem(404, _("No such job"),
+                           _("This dataset of your organisation has no such job."))  # fmt: skip
+        return Response(
+            {
+                "job": job.pk,
+                "status": job.status,
+                "progress": job.progress,
+                "message": job.message,
+                "created_at": job.created_at,
+                "finished_at": job.finished_at,
+                "result": job.result,
+            }
+        )
 
 
 def _body(request: Request) -> bytes | None:

@@ -8,17 +8,29 @@ transaction: a refused write leaves nothing, not even its key.
 """
 
 import hashlib
+import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
+from http import HTTPStatus
+from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cities.gis_io.bulk import BulkConflict, BulkRequest, bulk_write
+from cities.gis_io.bulk import (
+    BulkConflict,
+    BulkRejected,
+    BulkRequest,
+    BulkRequestInvalid,
+    bulk_write,
+    parse_bulk_body,
+)
 from cities.gis_io.commit import dataset_create
-from cities.models import City, Dataset
+from cities.jobs import JobFailed, job_enqueue, register_job_kind
+from cities.models import City, Dataset, Job
 from stakeholders.models import ApiToken, ApiWrite, IdempotentRequest, Organisation, PartnerDataset
 from stakeholders.tokens import can_manage_tokens
 
@@ -105,6 +117,8 @@ def bulk_write_with_token(
     key: str,
     request_fingerprint: str,
     ip: str | None,
+    key_claimed: bool = False,
+    max_rows: int | None = None,
 ) -> Answer:
     """Write, or replay the answer to the request first sent with `key`.
 
@@ -118,13 +132,13 @@ def bulk_write_with_token(
     try:
         with transaction.atomic():
             _take_turn(partner)
-            if key:
+            if key and not key_claimed:
                 replay = _claim(token, key, request_fingerprint)
                 if replay is not None:
                     return replay
             result = bulk_write(
                 kind=kind, dataset=partner.dataset, city=partner.city, request=request,
-                user=None, dry_run=dry_run,
+                user=None, dry_run=dry_run, max_rows=max_rows,
             )  # fmt: skip
             body = result.as_dict()
             if not dry_run:
@@ -135,7 +149,7 @@ def bulk_write_with_token(
                     changes={"created": result.created, "updated": result.updated,
                              "deleted": result.deleted},
                 )  # fmt: skip
-            if key:
+            if key and not key_claimed:
                 IdempotentRequest.objects.filter(token=token, key=key).update(status=200, body=body)
             return Answer(200, body)
     except IntegrityError:
@@ -203,3 +217,102 @@ def _replay(stored: IdempotentRequest, request_fingerprint: str) -> Answer:
 
 def organisation_writes(organisation: Organisation, limit: int = 20):
     return ApiWrite.objects.filter(organisation=organisation).select_related("token")[:limit]
+
+
+# ---- Larger loads: a job of the import pipeline ---------------------------------------------
+
+# A request of more rows than a request holds (MAX_ROWS) is written by a job, up to this.
+JOB_MAX_ROWS = 200_000
+
+
+def _bulk_root() -> Path:
+    return Path(settings.PRIVATE_UPLOAD_ROOT) / "bulk"
+
+
+def bulk_write_later(
+    *,
+    token: ApiToken,
+    partner: PartnerDataset,
+    kind: str,
+    raw: bytes,
+    content_type: str,
+    dry_run: bool,
+    key: str,
+    request_fingerprint: str,
+    ip: str | None,
+) -> Answer:
+    """Keep the body and queue a job that writes it as a request would (all or nothing, the
+    same checks, audit and answer). Answers 202 with the job; a retry with the same key
+    replays that answer."""
+    key = "" if dry_run else key
+    with transaction.atomic():
+        if key:
+            replay = _claim(token, key, request_fingerprint)
+            if replay is not None:
+                return replay
+        name = f"{uuid.uuid4().hex}.body"
+        _bulk_root().mkdir(parents=True, exist_ok=True)
+        (_bulk_root() / name).write_bytes(raw)
+        job = job_enqueue(
+            kind="partner_bulk",
+            city=partner.city,
+            params={
+                "token": token.pk, "partner": partner.pk, "kind": kind, "body": name,
+                "content_type": content_type, "dry_run": dry_run, "key": key,
+                "fingerprint": request_fingerprint, "ip": ip,
+            },
+        )  # fmt: skip
+        body = {"job": job.pk, "status": job.status, "dataset": partner.dataset.slug, "kind": kind}
+        if key:
+            IdempotentRequest.objects.filter(token=token, key=key).update(status=202, body=body)
+    return Answer(202, body)
+
+
+@register_job_kind("partner_bulk", queue="imports")
+def _partner_bulk_job(job: Job, progress) -> dict:
+    """The write a request queued. Its result is the answer the request would have had:
+    `{"status": 200, "body": {...}}`, or a refusal's status and problem details (the job
+    then fails, saying why)."""
+    params = job.params
+    path = _bulk_root() / Path(params["body"]).name
+    token = ApiToken.objects.select_related("organisation").filter(pk=params["token"]).first()
+    partner = (
+        PartnerDataset.objects.select_related("dataset", "city")
+        .filter(pk=params["partner"])
+        .first()
+    )
+    try:
+        if token is None or not token.is_active or partner is None:
+            _refused(job, 403, _("The token was revoked, or the dataset deleted, before the "
+                                 "write ran: nothing was written."))  # fmt: skip
+        progress(5, _("Reading the rows"))
+        try:
+            request = parse_bulk_body(path.read_bytes(), params["content_type"], params["kind"])
+        except BulkRequestInvalid as exc:
+            _refused(job, 400, str(exc))
+        progress(15, _("Checking and writing %(n)s rows") % {"n": f"{request.size:,}"})
+        try:
+            answer = bulk_write_with_token(
+                token=token, partner=partner, kind=params["kind"], request=request,
+                dry_run=params["dry_run"], key=params["key"],
+                request_fingerprint=params["fingerprint"], ip=params["ip"],
+                key_claimed=True, max_rows=JOB_MAX_ROWS,
+            )  # fmt: skip
+        except BulkRejected as exc:
+            _refused(job, 422, _("%(n)s problems; nothing was written.") % {"n": exc.total},
+                     errors=[p.as_dict() for p in exc.problems], error_count=exc.total)  # fmt: skip
+        except BulkConflict as exc:
+            _refused(job, 409, str(exc))
+        except DatasetBusy:
+            _refused(job, 503, _("Another write into this dataset held it too long; send "
+                                 "the request again."))  # fmt: skip
+        return {"status": 200, "body": answer.body}
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _refused(job: Job, status: int, detail: str, **extra) -> None:
+    body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status,
+            "detail": detail, **extra}  # fmt: skip
+    Job.objects.filter(pk=job.pk).update(result={"status": status, "body": body})
+    raise JobFailed(detail[:500])

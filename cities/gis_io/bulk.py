@@ -259,15 +259,24 @@ def _srid(crs: Any) -> int:
 
 
 def bulk_write(
-    *, kind: str, dataset: Dataset, city: City, request: BulkRequest, user, dry_run: bool
+    *,
+    kind: str,
+    dataset: Dataset,
+    city: City,
+    request: BulkRequest,
+    user,
+    dry_run: bool,
+    max_rows: int | None = None,
 ) -> BulkResult:
     """Upsert the request's rows into `dataset` and delete what it lists, all or nothing;
-    raises BulkRejected (with each row's problems) or BulkConflict."""
+    raises BulkRejected (with each row's problems) or BulkConflict. A request holds up to
+    `max_rows` (a job of the pipeline writes larger ones)."""
     if kind not in KINDS:
         raise BulkRequestInvalid(_("Unknown kind of data: %(kind)s.") % {"kind": kind})
-    if request.size > MAX_ROWS:
+    max_rows = max_rows or MAX_ROWS
+    if request.size > max_rows:
         raise BulkRequestInvalid(
-            _("A request holds at most %(n)s rows and deletions.") % {"n": f"{MAX_ROWS:,}"}
+            _("A request holds at most %(n)s rows and deletions.") % {"n": f"{max_rows:,}"}
         )
     problems = _shape_problems(kind, request)
     if problems:

@@ -209,15 +209,6 @@ def test_a_body_that_cannot_be_read_is_a_400(secret, dataset, body, message):
     assert response.status_code == 400 and message in response.json()["detail"]
 
 
-def test_a_request_over_the_row_limit_is_refused(secret, dataset, monkeypatch):
-    monkeypatch.setattr(bulk, "MAX_ROWS", 2)
-
-    response = post(secret, dataset, collection(feature("a"), feature("b"), delete=["c"]))
-
-    assert response.status_code == 400 and "at most 2" in response.json()["detail"]
-    assert not rows(dataset)
-
-
 def test_a_feature_without_identifier_is_refused(secret, dataset):
     nameless = feature("x")
     del nameless["properties"]["external_id"]
@@ -414,3 +405,70 @@ def test_the_api_documentation_starts_with_a_getting_started_guide_and_the_token
     assert {"200", "401", "403", "422", "429"} <= set(bulk["responses"])
     assert "/api/v1/datasets/{slug}/{kind}/bulk/" not in schema["paths"]
     assert client.get("/api/docs/").status_code == 200
+
+
+# ---- Larger loads: a job ----------------------------------------------------------------------
+
+
+def run_job(response) -> dict:
+    """Run the queued job here (the test's transaction never commits, so no worker sees it)."""
+    from cities.jobs import job_execute
+
+    job_execute(job_id=response.json()["job"])
+    return Client().get(response["Location"], HTTP_AUTHORIZATION=response.wsgi_request.META[
+        "HTTP_AUTHORIZATION"]).json()  # fmt: skip
+
+
+def test_a_request_over_the_row_limit_becomes_a_job_that_answers_as_the_request_would(
+    secret, dataset, monkeypatch
+):
+    monkeypatch.setattr(bulk, "MAX_ROWS", 2)
+    body = collection(feature("a"), feature("b", dx=0.01), delete=["c"])
+
+    queued = post(secret, dataset, body, HTTP_IDEMPOTENCY_KEY="big-1")
+    assert queued.status_code == 202, queued.content
+    assert queued["Location"].endswith(
+        f"/api/v1/datasets/{dataset.slug}/jobs/{queued.json()['job']}"
+    )
+    assert not rows(dataset)  # not yet
+
+    done = run_job(queued)
+    assert (done["status"], done["result"]["status"]) == ("succeeded", 200), done
+    assert (done["result"]["body"]["created"], done["result"]["body"]["not_found"]) == (2, ["c"])
+    assert set(rows(dataset)) == {"a", "b"}
+    assert writes(dataset).get().idempotency_key == "big-1"
+
+    retry = post(secret, dataset, body, HTTP_IDEMPOTENCY_KEY="big-1")
+    assert retry.status_code == 202 and retry.json()["job"] == queued.json()["job"]
+    assert retry["Idempotent-Replayed"] == "true"
+
+
+def test_a_job_with_a_bad_row_fails_listing_it_and_writes_nothing(secret, dataset, monkeypatch):
+    monkeypatch.setattr(bulk, "MAX_ROWS", 1)
+    queued = post(secret, dataset, collection(feature("a"), feature("b", sector=99)))
+
+    done = run_job(queued)
+
+    assert done["status"] == "failed" and done["result"]["status"] == 422, done
+    (error,) = done["result"]["body"]["errors"]
+    assert (error["index"], error["field"]) == (1, "sector")
+    assert not rows(dataset) and not writes(dataset).exists()
+
+
+def test_past_the_jobs_limit_is_a_413_and_another_organisation_cannot_read_a_job(
+    secret, dataset, monkeypatch, city
+):
+    from stakeholders import partner_data
+
+    monkeypatch.setattr(bulk, "MAX_ROWS", 1)
+    monkeypatch.setattr(partner_data, "JOB_MAX_ROWS", 2)
+    too_many = post(secret, dataset, collection(feature("a"), feature("b"), feature("c")))
+    assert too_many.status_code == 413
+
+    queued = post(secret, dataset, collection(feature("a"), feature("b")))
+    other = Organisation.objects.create(slug="other-lab", name="Other lab", kind="partner")
+    someone = user("oscar")
+    Membership.objects.create(organisation=other, user=someone, role="admin")
+    stranger = secret_for(other, someone)
+    peek = Client().get(queued["Location"], HTTP_AUTHORIZATION=f"Bearer {stranger}")
+    assert peek.status_code == 404 and peek["Content-Type"] == "application/problem+json"

@@ -141,4 +141,6 @@ def test_a_fresh_process_knows_every_job_kind():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     kinds = set(done.stdout.strip().split(","))
-    assert {"city_areas", "import_inspect", "import_validate", "import_commit"} <= kinds
+    assert {"city_areas", "import_inspect", "import_validate", "import_commit", "partner_bulk"} <= (
+        kinds
+    )
