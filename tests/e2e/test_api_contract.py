@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from stakeholders.models import Organisation
 from stakeholders.tokens import token_create, token_revoke
+from tests.e2e.conftest import ensure_demo_committed
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 SCOPES = ["read", "write:sites", "write:zones", "write:indicators", "write:flows", "write:context"]
@@ -26,6 +27,7 @@ def test_schemathesis_finds_no_mismatch_between_the_schema_and_the_answers(
     live_url, django_db_blocker
 ):
     with django_db_blocker.unblock():
+        ensure_demo_committed()
         partner = Organisation.objects.get(slug="demo-research-partner")
         admin = partner.memberships.filter(role="admin").first().user
         # Many requests a minute: a 429 is declared, but would leave operations untested.
