@@ -46,6 +46,36 @@ def strict_limit(request, name: str, default: int, maximum: int) -> int:
     return value
 
 
+def page_links(paginator, media_type: str) -> list[dict]:
+    """The `next` and `prev` links of a DRF paginator's page, OGC API style."""
+    links = []
+    if (next_url := paginator.get_next_link()) is not None:
+        links.append({"rel": "next", "type": media_type, "href": next_url})
+    if (prev_url := paginator.get_previous_link()) is not None:
+        links.append({"rel": "prev", "type": media_type, "href": prev_url})
+    return links
+
+
+def list_page_schema(schema: dict, **more: dict) -> dict:
+    """A page of `results` in the API's one style, with the first style's `next` and
+    `previous` kept (deprecated), and any members `more` adds."""
+    return {
+        "type": "object",
+        "required": ["results", "numberReturned", "links"],
+        "properties": {
+            "results": schema,
+            "numberReturned": {"type": "integer"},
+            "links": LINKS_SCHEMA,
+            **more,
+            "next": {"type": "string", "format": "uri", "nullable": True, "deprecated": True,
+                     "description": "Deprecated: follow the `next` link of `links`."},
+            "previous": {"type": "string", "format": "uri", "nullable": True,
+                         "deprecated": True,
+                         "description": "Deprecated: follow the `prev` link of `links`."},
+        },
+    }  # fmt: skip
+
+
 def limit_parameters(parameters: list[dict], pagination) -> list[dict]:
     """The paginator's parameters, with the limit's default and range."""
     for parameter in parameters:
@@ -125,12 +155,7 @@ class KeysetPagination(CursorPagination):
         return cursor
 
     def page_links(self, media_type: str) -> list[dict]:
-        links = []
-        if (next_url := self.get_next_link()) is not None:
-            links.append({"rel": "next", "type": media_type, "href": next_url})
-        if (prev_url := self.get_previous_link()) is not None:
-            links.append({"rel": "prev", "type": media_type, "href": prev_url})
-        return links
+        return page_links(self, media_type)
 
     def get_paginated_response(self, data) -> Response:
         return Response(
@@ -146,21 +171,7 @@ class KeysetPagination(CursorPagination):
         )
 
     def get_paginated_response_schema(self, schema: dict) -> dict:
-        return {
-            "type": "object",
-            "required": ["results", "numberReturned", "links"],
-            "properties": {
-                "results": schema,
-                "numberReturned": {"type": "integer"},
-                "links": LINKS_SCHEMA,
-                **PROVENANCE_SCHEMA,
-                "next": {"type": "string", "format": "uri", "nullable": True, "deprecated": True,
-                         "description": "Deprecated: follow the `next` link of `links`."},
-                "previous": {"type": "string", "format": "uri", "nullable": True,
-                             "deprecated": True,
-                             "description": "Deprecated: follow the `prev` link of `links`."},
-            },
-        }  # fmt: skip
+        return list_page_schema(schema, **PROVENANCE_SCHEMA)
 
 
 class NewestFirstPagination(KeysetPagination):

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from cities.pagination import LINKS_SCHEMA, limit_parameters, strict_limit
+from cities.pagination import limit_parameters, list_page_schema, page_links, strict_limit
 from portal.api_fields import AbsoluteURLField
 from toolkit import selectors
 from toolkit.models import (
@@ -43,11 +43,7 @@ class ToolPagination(PageNumberPagination):
         return limit_parameters(super().get_schema_operation_parameters(view), self)
 
     def get_paginated_response(self, data) -> Response:
-        links = []
-        if (next_url := self.get_next_link()) is not None:
-            links.append({"rel": "next", "type": "application/json", "href": next_url})
-        if (prev_url := self.get_previous_link()) is not None:
-            links.append({"rel": "prev", "type": "application/json", "href": prev_url})
+        links = page_links(self, "application/json")
         return Response(
             {
                 "results": data,
@@ -62,21 +58,11 @@ class ToolPagination(PageNumberPagination):
         )
 
     def get_paginated_response_schema(self, schema: dict) -> dict:
-        return {
-            "type": "object",
-            "required": ["results", "numberReturned", "links"],
-            "properties": {
-                "results": schema,
-                "numberReturned": {"type": "integer"},
-                "numberMatched": {"type": "integer"},
-                "links": LINKS_SCHEMA,
-                "count": {"type": "integer", "deprecated": True},
-                "next": {"type": "string", "format": "uri", "nullable": True, "deprecated": True},
-                "previous": {
-                    "type": "string", "format": "uri", "nullable": True, "deprecated": True
-                },
-            },
-        }  # fmt: skip
+        return list_page_schema(
+            schema,
+            numberMatched={"type": "integer"},
+            count={"type": "integer", "deprecated": True},
+        )
 
 
 class ThemeSerializer(serializers.ModelSerializer):

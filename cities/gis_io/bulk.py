@@ -24,7 +24,7 @@ from cities.gis_io.commit import CommitRefused, flow_end, import_commit_rows, si
 from cities.gis_io.sources import SourceError
 from cities.gis_io.steps import upload_path, validate_import
 from cities.gis_io.targets import CONVERSIONS, TARGETS
-from cities.gis_io.vocabularies import vocabulary
+from cities.gis_io.validation import converted_column
 from cities.models import City, Dataset, Import, ImportIssue
 from cities.tile_versions import bump_layer_version
 
@@ -532,15 +532,8 @@ def _delete_statistics(
     }
     columns, problems = [], []
     for name in target.natural_key:
-        field_ = target.field(name)
         raw = f"NULLIF(btrim(k.{name}), '')"
-        labels = vocabulary(field_.type, city.pk)
-        if labels is not None:
-            params[f"labels_{name}"] = json.dumps(labels)
-        expression = CONVERSIONS[field_.type][0].format(
-            raw=raw, max_length=field_.max_length, labels=f"%(labels_{name})s::jsonb"
-        )
-        columns.append(f"{raw} AS raw_{name}, {expression} AS {name}")
+        columns.append(converted_column(target.field(name), raw, city.pk, params))
         problems.append(
             f"SELECT n, '{name}', raw_{name} FROM d WHERE raw_{name} IS NOT NULL AND {name} IS NULL"
         )

@@ -22,6 +22,7 @@ from cities.gis_io.targets import (
     GEOMETRY_POLYGON,
     TARGETS,
     Target,
+    TargetField,
 )
 from cities.gis_io.vocabularies import vocabulary
 from cities.models import City, Import, ImportIssue
@@ -61,19 +62,24 @@ def _raw(imp: Import, name: str, params: dict) -> str:
     return raw
 
 
+def converted_column(field: TargetField, raw: str, city_id: int | None, params: dict) -> str:
+    """`raw_<field>` (the text) and `<field>` (its typed value, or NULL): the one conversion
+    an import's validation, its commit and a bulk deletion's keys share."""
+    labels = vocabulary(field.type, city_id)
+    if labels is not None:
+        params[f"labels_{field.name}"] = json.dumps(labels)
+    expression = CONVERSIONS[field.type][0].format(
+        raw=raw, max_length=field.max_length, labels=f"%(labels_{field.name})s::jsonb"
+    )
+    return f"{raw} AS raw_{field.name}, {expression} AS {field.name}"
+
+
 def converted(imp: Import) -> Converted:
     target = TARGETS[imp.target]
     params: dict = {"upload": imp.pk, "city": imp.city_id}
     columns = []
     for field in target.fields:
-        raw = _raw(imp, field.name, params)
-        labels = vocabulary(field.type, imp.city_id)
-        if labels is not None:
-            params[f"labels_{field.name}"] = json.dumps(labels)
-        expression = CONVERSIONS[field.type][0].format(
-            raw=raw, max_length=field.max_length, labels=f"%(labels_{field.name})s::jsonb"
-        )
-        columns.append(f"{raw} AS raw_{field.name}, {expression} AS {field.name}")
+        columns.append(converted_column(field, _raw(imp, field.name, params), imp.city_id, params))
     select = ", ".join(["s.row", "s.attrs", "s.geom", *columns])
     sql = f"SELECT {select} FROM cities_stagedrow s WHERE s.upload_id = %(upload)s"
     return Converted(sql, params)
