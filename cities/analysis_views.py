@@ -131,7 +131,12 @@ def analysis_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     summary = analysis.summary or {}
     counts = feature_counts(analysis) if succeeded else {}
     layers = [
-        {"spec": layer, "count": counts.get(layer.key, 0)}
+        # Once published, each layer is an /ogc/ collection (cities/analyses/layer.py).
+        {
+            "spec": layer,
+            "count": counts.get(layer.key, 0),
+            "collection": f"analysis-{analysis.pk}-{layer.key}",
+        }
         for layer in kind.layers
         if counts.get(layer.key)
     ]

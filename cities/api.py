@@ -28,6 +28,7 @@ from cities.models import (
 )
 from cities.pagination import GeoJSONCursorPagination, KeysetPagination
 from cities.selectors import city_list, district_list, site_page
+from cities.visibility import readable_datasets, visible
 
 
 class DatasetSerializer(serializers.ModelSerializer):
@@ -202,7 +203,8 @@ class SiteViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = None
 
     def get_queryset(self):
-        return Site.objects.select_related("sector", "city", "dataset")
+        queryset = Site.objects.select_related("sector", "city", "dataset")
+        return visible(queryset, readable_datasets(self.request))
 
     @extend_schema(
         operation_id="v1_sites_list",
@@ -213,7 +215,8 @@ class SiteViewSet(viewsets.ReadOnlyModelViewSet):
         filters = SiteFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         values = dict(filters.validated_data)
-        page = site_page(city_id=values.pop("city", None), **values)
+        readable = readable_datasets(request)
+        page = site_page(city_id=values.pop("city", None), readable=readable, **values)
         links = []
         if page.next_after is not None:
             query = request.query_params.copy()
@@ -275,7 +278,8 @@ class LandZoneViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = r"[0-9]{1,18}"
 
     def get_queryset(self):
-        return LandZone.objects.select_related("city", "category", "dataset")
+        queryset = LandZone.objects.select_related("city", "category", "dataset")
+        return visible(queryset, readable_datasets(self.request))
 
 
 # ---- Indicators -------------------------------------------------------------------------
@@ -352,7 +356,8 @@ class IndicatorViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = r"[0-9]{1,18}"
 
     def get_queryset(self):
-        return Indicator.objects.select_related("city", "district", "sector", "dataset")
+        queryset = Indicator.objects.select_related("city", "district", "sector", "dataset")
+        return visible(queryset, readable_datasets(self.request))
 
 
 # ---- Material flows -------------------------------------------------------------------------
@@ -409,6 +414,7 @@ class MaterialFlowViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = r"[0-9]{1,18}"
 
     def get_queryset(self):
-        return MaterialFlow.objects.select_related(
+        queryset = MaterialFlow.objects.select_related(
             "city", "material", "origin_district", "destination_district", "dataset"
         )
+        return visible(queryset, readable_datasets(self.request))

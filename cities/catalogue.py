@@ -3,7 +3,9 @@
 from django.utils.translation import gettext_lazy as _
 
 from cities.layers import Field, Layer, LayerFilters, Where, register_layer
+from cities.models import ContextLayer
 from cities.tiles import districts_tile, sites_tile, zones_tile
+from cities.visibility import embargo_clause
 
 
 def _sites(filters: LayerFilters) -> tuple[str, dict]:
@@ -120,6 +122,7 @@ def _districts(filters: LayerFilters) -> tuple[str, dict]:
           FROM cities_indicator
           WHERE district_id = d.id AND sector_id IS NULL
             AND (%(year)s::int IS NULL OR year = %(year)s::int)
+            AND {embargo_clause("dataset_id")}
           GROUP BY year ORDER BY year DESC LIMIT 1
         ) AS i ON true
         {where.sql}
@@ -168,6 +171,11 @@ def _context(filters: LayerFilters) -> tuple[str, dict]:
     return sql, where.params
 
 
+def _context_parts() -> list[tuple[str, str]]:
+    slugs = ContextLayer.objects.order_by("slug").values_list("slug", flat=True)
+    return [(slug, slug.replace("-", " ")) for slug in dict.fromkeys(slugs)]
+
+
 CONTEXT = register_layer(
     Layer(
         slug="context",
@@ -186,5 +194,6 @@ CONTEXT = register_layer(
         filters=frozenset({"city", "bbox", "dataset", "part"}),
         colour="#ffffff",
         on_map=False,  # each of a city's context layers is its own overlay
+        parts=_context_parts,
     )
 )

@@ -39,6 +39,7 @@ from cities.models import (
     Sector,
     ZoningCategory,
 )
+from cities.visibility import readable_datasets
 from portal.access import require
 
 data_manager = require(lambda user: user.is_data_manager)
@@ -299,7 +300,8 @@ def dataset_detail(request: HttpRequest, slug: str) -> HttpResponse:
     dataset = get_object_or_404(Dataset.objects.select_related("imported_by"), slug=slug)
     usage = dataset_usage(dataset)
     staff = request.user.is_authenticated and request.user.is_data_manager
-    downloads = _dataset_downloads(dataset, usage)
+    hidden = dataset.is_embargoed and dataset.pk not in readable_datasets(request)
+    downloads = [] if hidden else _dataset_downloads(dataset, usage)
     context = {
         "dataset": dataset,
         "usage": usage,
@@ -375,7 +377,7 @@ def export(request: HttpRequest, layer: str, fmt: str) -> HttpResponse:
     if spec is None or fmt not in FORMATS:
         raise Http404("unknown layer or format")
     try:
-        filters = parse_filters(spec, request.GET)
+        filters = parse_filters(spec, request.GET, readable=readable_datasets(request))
     except LayerFilterError as exc:
         return JsonResponse({"detail": str(exc)}, status=400)
     geometry = request.GET.get("geometry", "wkt")

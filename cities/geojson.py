@@ -9,6 +9,7 @@ from django.db import connection
 
 from cities.layers import Layer, LayerFilters
 from cities.models import Activity, City
+from cities.visibility import embargo_clause
 
 BBox = tuple[float, float, float, float] | None
 
@@ -54,14 +55,14 @@ def zones_lost_geojson(*, city: City, since: int, until: int, bbox: BBox = None)
         FROM (
           SELECT (ST_Dump(ST_Difference(
                     (SELECT ST_Union(geom) FROM cities_landzone
-                     WHERE city_id = %(city)s AND reference_year = %(since)s),
+                     WHERE city_id = %(city)s AND reference_year = %(since)s AND {open}),
                     COALESCE((SELECT ST_Union(geom) FROM cities_landzone
-                              WHERE city_id = %(city)s AND reference_year = %(until)s),
+                              WHERE city_id = %(city)s AND reference_year = %(until)s AND {open}),
                              'GEOMETRYCOLLECTION EMPTY'::geometry)))).geom AS geom
         ) AS piece
         WHERE ST_Area(piece.geom::geography) > 100 {bbox}
-        """,
-        {"city": city.pk, "since": since, "until": until},
+        """.replace("{open}", embargo_clause("dataset_id")),
+        {"city": city.pk, "since": since, "until": until, "readable": []},
         bbox,
         "piece.geom",
     )
@@ -80,9 +81,9 @@ def flows_geojson(*, city: City, year: int, bbox: BBox = None) -> str:
         LEFT JOIN cities_district o ON o.id = f.origin_district_id
         LEFT JOIN cities_district d ON d.id = f.destination_district_id
         WHERE f.city_id = %(city)s AND f.year = %(year)s
-          AND COALESCE(o.geom, d.geom) IS NOT NULL {bbox}
-        """,
-        {"city": city.pk, "year": year},
+          AND COALESCE(o.geom, d.geom) IS NOT NULL AND {open} {bbox}
+        """.replace("{open}", embargo_clause("f.dataset_id")),
+        {"city": city.pk, "year": year, "readable": []},
         bbox,
         "COALESCE(o.geom, d.geom)",
     )
@@ -102,11 +103,11 @@ def flow_links(*, city: City, year: int, material: str | None = None) -> list[di
             LEFT JOIN cities_district o ON o.id = f.origin_district_id
             LEFT JOIN cities_district d ON d.id = f.destination_district_id
             WHERE f.city_id = %(city)s AND f.year = %(year)s
-              AND (%(material)s::text IS NULL OR m.code = %(material)s)
+              AND (%(material)s::text IS NULL OR m.code = %(material)s) AND {open}
             GROUP BY 1, 2, 3, 4
             ORDER BY 5 DESC
-            """,
-            {"city": city.pk, "year": year, "material": material},
+            """.replace("{open}", embargo_clause("f.dataset_id")),
+            {"city": city.pk, "year": year, "material": material, "readable": []},
         )
         rows = cursor.fetchall()
     return [

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from cities.bbox import BBoxError, parse_bbox
 from cities.models import City, Dataset
+from cities.visibility import embargo_clause
 
 BBox = tuple[float, float, float, float]
 Text = Promise | str
@@ -49,6 +50,8 @@ class LayerFilters:
     dataset: Dataset | None = None
     # A context layer's slug (the "context" layer holds every city's stations, rivers, ...).
     part: str | None = None
+    # Datasets under embargo the reader may see (their owners'): cities/visibility.py.
+    readable: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,9 @@ class Layer:
     # An app's point layer is drawn on the city map from its GeoJSON.
     on_map: bool = True
     tile: Callable | None = field(default=None, compare=False)
+    # A layer made of named parts (a context layer's stations, an analysis's lost land):
+    # (part, title) of each, served as a collection of its own by /ogc/.
+    parts: Callable[[], list[tuple[str, str]]] | None = field(default=None, compare=False)
 
     @property
     def field_names(self) -> list[str]:
@@ -101,9 +107,17 @@ def tiled_layers() -> dict[str, Layer]:
 # ---- Filters from a query string ---------------------------------------------------
 
 
-def parse_filters(layer: Layer, query: QueryDict, *, city: City | None = None) -> LayerFilters:
-    """The filters of a request, checked against what the layer takes; raises LayerFilterError."""
-    values: dict = {}
+def parse_filters(
+    layer: Layer,
+    query: QueryDict,
+    *,
+    city: City | None = None,
+    readable: tuple[int, ...] = (),
+) -> LayerFilters:
+    """The filters of a request, checked against what the layer takes; raises LayerFilterError.
+    `readable`: the datasets under embargo the request may read (visibility.readable_datasets).
+    """
+    values: dict = {"readable": readable}
     if city is not None:
         values["city"] = city
     elif query.get("city"):
@@ -189,11 +203,14 @@ class Where:
     def common(
         self, filters: "LayerFilters", *, city: str, geom: str, dataset: str | None = None
     ) -> "Where":
-        """The filters every layer shares: its city, its dataset and the bbox, on its columns."""
+        """The filters every layer shares: its city, its dataset and the bbox, on its columns;
+        and no rows of a dataset under embargo but those the reader may see."""
         if filters.city is not None:
             self.add(f"{city} = %(city)s", city=filters.city.pk)
-        if dataset is not None and filters.dataset is not None:
-            self.add(f"{dataset} = %(dataset)s", dataset=filters.dataset.pk)
+        if dataset is not None:
+            if filters.dataset is not None:
+                self.add(f"{dataset} = %(dataset)s", dataset=filters.dataset.pk)
+            self.add(embargo_clause(dataset), readable=list(filters.readable))
         return self.bbox(geom, filters.bbox)
 
     @property

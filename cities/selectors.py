@@ -17,6 +17,7 @@ from cities.models import (
     Sector,
     Site,
 )
+from cities.visibility import embargo_clause, visible
 
 
 def city_list() -> QuerySet[City]:
@@ -38,7 +39,8 @@ def district_list(*, city: City | None = None) -> QuerySet[District]:
 def indicator_series(*, city: City, key: str, top: int = 6) -> dict:
     """City totals of an indicator by year for its `top` sectors (the rest summed as other)."""
     rows = list(
-        Indicator.objects.filter(city=city, key=key, district__isnull=True, sector__isnull=False)
+        visible(Indicator.objects.filter(city=city, key=key, district__isnull=True))
+        .filter(sector__isnull=False)
         .values_list("year", "sector_id", "value")
         .order_by("year")
     )
@@ -67,7 +69,9 @@ def indicator_series(*, city: City, key: str, top: int = 6) -> dict:
 
 def indicator_by_district(*, city: City, key: str, year: int | None = None) -> dict:
     """An indicator's total per district in a year (the latest by default), largest first."""
-    qs = Indicator.objects.filter(city=city, key=key, district__isnull=False, sector__isnull=True)
+    qs = visible(
+        Indicator.objects.filter(city=city, key=key, district__isnull=False, sector__isnull=True)
+    )
     if year is None:
         year = qs.order_by("-year").values_list("year", flat=True).first()
     rows = qs.filter(year=year).values_list("district__name", "value").order_by("-value")
@@ -76,7 +80,7 @@ def indicator_by_district(*, city: City, key: str, year: int | None = None) -> d
 
 def indicator_years(*, city: City) -> list[int]:
     return list(
-        Indicator.objects.filter(city=city)
+        visible(Indicator.objects.filter(city=city))
         .values_list("year", flat=True)
         .distinct()
         .order_by("year")
@@ -85,7 +89,7 @@ def indicator_years(*, city: City) -> list[int]:
 
 def flow_years(*, city: City) -> list[int]:
     return list(
-        MaterialFlow.objects.filter(city=city)
+        visible(MaterialFlow.objects.filter(city=city))
         .values_list("year", flat=True)
         .distinct()
         .order_by("-year")
@@ -94,7 +98,7 @@ def flow_years(*, city: City) -> list[int]:
 
 def zone_years(*, city: City) -> list[int]:
     return list(
-        LandZone.objects.filter(city=city)
+        visible(LandZone.objects.filter(city=city))
         .values_list("reference_year", flat=True)
         .distinct()
         .order_by("reference_year")
@@ -105,12 +109,12 @@ def zone_area_by_year(*, city: City) -> list[dict]:
     """Hectares of industrial land per reference year."""
     with connection.cursor() as cursor:
         cursor.execute(
-            """
+            f"""
             SELECT reference_year, sum(ST_Area(geom::geography)) / 1e4
-            FROM cities_landzone WHERE city_id = %s
+            FROM cities_landzone WHERE city_id = %(city)s AND {embargo_clause("dataset_id")}
             GROUP BY 1 ORDER BY 1
-            """,
-            [city.pk],
+            """,  # noqa: S608 (the clause is fixed text)
+            {"city": city.pk, "readable": []},
         )
         return [{"year": year, "hectares": round(ha, 1)} for year, ha in cursor.fetchall()]
 
@@ -122,7 +126,7 @@ def context_layers(*, city: City) -> QuerySet[ContextLayer]:
 def city_totals(*, city: City) -> dict:
     """Each indicator's latest city-wide total, with its change since the first year."""
     rows = (
-        Indicator.objects.filter(city=city, district__isnull=True, sector__isnull=True)
+        visible(Indicator.objects.filter(city=city, district__isnull=True, sector__isnull=True))
         .values_list("key", "year", "value")
         .order_by("key", "year")
     )
@@ -148,13 +152,13 @@ WITH RECURSIVE site_datasets AS (
   FROM site_datasets WHERE site_datasets.id IS NOT NULL
 )
 SELECT d.* FROM cities_dataset d
-WHERE d.id = %(own)s
+WHERE (d.embargo_until IS NULL OR d.embargo_until <= CURRENT_DATE) AND (d.id = %(own)s
    OR d.id IN (SELECT id FROM site_datasets)
    OR d.id IN (SELECT dataset_id FROM cities_district WHERE city_id = %(city)s)
    OR d.id IN (SELECT dataset_id FROM cities_landzone WHERE city_id = %(city)s)
    OR d.id IN (SELECT dataset_id FROM cities_materialflow WHERE city_id = %(city)s)
    OR d.id IN (SELECT dataset_id FROM cities_contextlayer WHERE city_id = %(city)s)
-   OR EXISTS (SELECT 1 FROM cities_indicator i WHERE i.city_id = %(city)s AND i.dataset_id = d.id)
+   OR EXISTS (SELECT 1 FROM cities_indicator i WHERE i.city_id = %(city)s AND i.dataset_id = d.id))
 ORDER BY d.name
 """
 
@@ -213,8 +217,10 @@ def site_page(
     active_in: int | None = None,
     limit: int = 100,
     after: int = 0,
+    readable: tuple[int, ...] = (),
 ) -> SitePage:
-    filters, params = [], {"after": after, "limit": limit}
+    filters = [f"AND {embargo_clause('s.dataset_id')}"]
+    params = {"after": after, "limit": limit, "readable": list(readable)}
     if city_id is not None:
         # The id itself, not a subquery: with a literal the planner takes the
         # (city_id, id) index instead of walking every site by primary key.

@@ -2,7 +2,8 @@
 
 from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from django.db import InterfaceError, OperationalError, connection
+from django.db import InterfaceError, OperationalError, connection, transaction
+from django.utils import timezone
 
 from cities.jobs import (
     job_cancel_requested,
@@ -12,6 +13,8 @@ from cities.jobs import (
     job_requeue,
 )
 from cities.jobs import jobs_fail_abandoned as fail_abandoned
+from cities.models import Dataset
+from cities.visibility import forget_public_tiles
 
 TRANSIENT = (OperationalError, InterfaceError)
 
@@ -48,3 +51,16 @@ def run_job(self, job_id: int) -> None:
 @shared_task
 def jobs_fail_abandoned() -> int:
     return fail_abandoned()
+
+
+@shared_task
+def embargoes_ended() -> int:
+    """Cached tiles hold only public rows: at the first hour of a day (UTC) on which some
+    embargo ended, drop them, so that the data just made public is drawn. Hourly, so a
+    worker down at that hour catches up at the next; other hours do nothing."""
+    now = timezone.now()
+    ended = Dataset.objects.filter(embargo_until=now.date()).count()
+    if ended and now.hour < 2:
+        with transaction.atomic():
+            forget_public_tiles()
+    return ended

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from cities.layers import tiled_layers
 from cities.models import MAX_TILE_DETAIL_ZOOM, THINNED_ZOOMS
 from cities.tile_versions import layer_version
+from cities.visibility import embargo_clause
 
 # The city map stops at 18; deeper tiles would only multiply cache entries.
 MAX_ZOOM = 18
@@ -83,12 +84,13 @@ SELECT ST_AsMVT(t.*, 'sites', {EXTENT}, 'geom') FROM (
            AS geom
   FROM cities_site s
   WHERE s.geom_3857 && ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => {BUFFER / EXTENT})
-    AND s.year_closed IS NULL {thinning} {sector_filter}
+    AND s.year_closed IS NULL {thinning} {sector_filter} AND {embargo_clause("s.dataset_id")}
   {limit}
 ) AS t
 """  # noqa: S608 (only numbers computed here)
     filters = "sector=" + ",".join(map(str, sectors)) if sectors else ""
-    return TileQuery(sql, {"z": z, "x": x, "y": y, "sectors": sectors}, filters)
+    params = {"z": z, "x": x, "y": y, "sectors": sectors, "readable": []}
+    return TileQuery(sql, params, filters)
 
 
 def zones_tile(z: int, x: int, y: int, query: QueryDict) -> TileQuery:
@@ -99,10 +101,12 @@ SELECT ST_AsMVT(t.*, 'zones', {EXTENT}, 'geom') FROM (
            AS geom
   FROM cities_landzone l JOIN cities_zoningcategory c ON c.id = l.category_id
   WHERE l.geom_3857 && ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AND l.reference_year = %(year)s
+    AND {embargo_clause("l.dataset_id")}
 ) AS t
 """  # noqa: S608
     year = _zone_year(query)
-    return TileQuery(sql, {"z": z, "x": x, "y": y, "year": year}, f"year={year}")
+    params = {"z": z, "x": x, "y": y, "year": year, "readable": []}
+    return TileQuery(sql, params, f"year={year}")
 
 
 def districts_tile(z: int, x: int, y: int, query: QueryDict) -> TileQuery:
@@ -112,10 +116,10 @@ SELECT ST_AsMVT(t.*, 'districts', {EXTENT}, 'geom') FROM (
          ST_AsMVTGeom(d.geom_3857, ST_TileEnvelope(%(z)s, %(x)s, %(y)s), {EXTENT}, {BUFFER}, true)
            AS geom
   FROM cities_district d
-  WHERE d.geom_3857 && ST_TileEnvelope(%(z)s, %(x)s, %(y)s)
+  WHERE d.geom_3857 && ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AND {embargo_clause("d.dataset_id")}
 ) AS t
 """  # noqa: S608
-    return TileQuery(sql, {"z": z, "x": x, "y": y})
+    return TileQuery(sql, {"z": z, "x": x, "y": y, "readable": []})
 
 
 TileBuilder = Callable[[int, int, int, QueryDict], TileQuery]

@@ -429,6 +429,12 @@ CELERY_TASK_CREATE_MISSING_QUEUES = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
+    # Tiles drawn again on the day a partner's embargo ends (cities/visibility.py).
+    "embargoes-ended": {
+        "task": "cities.tasks.embargoes_ended",
+        "schedule": crontab(minute=7),
+        "options": {"expires": 3000},
+    },
     "jobs-fail-abandoned": {
         "task": "cities.tasks.jobs_fail_abandoned",
         "schedule": crontab(minute="*/5"),

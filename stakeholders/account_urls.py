@@ -20,6 +20,11 @@ urlpatterns = [
         "organisations/<slug:slug>/datasets/new/", views.dataset_create_view, name="dataset-create"
     ),
     path(
+        "organisations/<slug:slug>/datasets/<slug:dataset>/embargo/",
+        views.dataset_embargo_view,
+        name="dataset-embargo",
+    ),
+    path(
         "organisations/<slug:slug>/tokens/<int:pk>/revoke/",
         views.token_revoke_view,
         name="token-revoke",

@@ -20,11 +20,12 @@ from stakeholders import selectors
 from stakeholders.accounts import account_delete, account_export, heir_organisation
 from stakeholders.forms import (
     ApiTokenForm,
+    DatasetEmbargoForm,
     DeleteAccountForm,
     InvitationForm,
     PartnerDatasetForm,
 )
-from stakeholders.models import ApiToken, Membership, Organisation
+from stakeholders.models import ApiToken, Membership, Organisation, PartnerDataset
 from stakeholders.organisations import (
     invitation_accept,
     invitation_create,
@@ -32,7 +33,11 @@ from stakeholders.organisations import (
     is_organisation_admin,
     membership_remove,
 )
-from stakeholders.partner_data import organisation_writes, partner_dataset_create
+from stakeholders.partner_data import (
+    dataset_embargo_set,
+    organisation_writes,
+    partner_dataset_create,
+)
 from stakeholders.permissions import can_moderate
 from stakeholders.tokens import can_manage_tokens, token_create, token_revoke
 
@@ -219,6 +224,39 @@ def dataset_create_view(request: HttpRequest, slug: str) -> HttpResponse:
     status = 400 if request.method == "POST" else 200
     context = {"organisation": organisation, "form": form}
     return render(request, "stakeholders/dataset_form.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dataset_embargo_view(request: HttpRequest, slug: str, dataset: str) -> HttpResponse:
+    """Set, move or lift the embargo of one of the organisation's datasets."""
+    organisation = _token_manager(request, slug)
+    partner = get_object_or_404(
+        PartnerDataset.objects.select_related("dataset", "city", "organisation"),
+        organisation=organisation, dataset__slug=dataset,
+    )  # fmt: skip
+    initial = {
+        "embargo_until": partner.dataset.embargo_until if partner.dataset.is_embargoed else None
+    }
+    form = DatasetEmbargoForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        until = form.cleaned_data["embargo_until"]
+        try:
+            dataset_embargo_set(partner=partner, until=until, by=request.user)
+        except ValidationError as exc:
+            form.add_error("embargo_until", exc)
+        else:
+            if until is None:
+                text = _("“%(name)s” is public: everyone can see its data now.")
+            else:
+                text = _("“%(name)s” is under embargo until %(date)s: only your organisation "
+                         "sees its data until then.")  # fmt: skip
+            name = partner.dataset.name
+            messages.success(request, text % {"name": name, "date": until})
+            return redirect(f"{organisation_url(organisation)}#datasets")
+    status = 400 if request.method == "POST" else 200
+    context = {"organisation": organisation, "partner": partner, "form": form}
+    return render(request, "stakeholders/dataset_embargo.html", context, status=status)
 
 
 def organisation_url(organisation: Organisation) -> str:

@@ -13,4 +13,8 @@ class StakeholdersConfig(AppConfig):
 
         register_layer(WORKSPACES_LAYER)
         # Job kinds register themselves on import: a worker process must know this one.
-        from stakeholders import partner_data  # noqa: F401
+        from cities.visibility import register_reader
+        from stakeholders import partner_data
+
+        # The owners of a dataset under embargo read it through the API and /ogc/.
+        register_reader(partner_data.embargoed_datasets_readable_by)

@@ -366,3 +366,19 @@ class PartnerDatasetForm(forms.Form):
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    embargo_until = forms.DateField(
+        label=_("Under embargo until"), required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Until this day only your organisation sees the data (through its tokens "
+                    "and signed in); then everyone does. At most two years. Leave empty to "
+                    "publish at once."),
+    )  # fmt: skip
+
+
+class DatasetEmbargoForm(forms.Form):
+    embargo_until = forms.DateField(
+        label=_("Under embargo until"), required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Until this day only your organisation sees the data. At most two years. "
+                    "Leave empty to publish it now."),
+    )  # fmt: skip

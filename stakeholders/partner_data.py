@@ -10,7 +10,7 @@ transaction: a refused write leaves nothing, not even its key.
 import hashlib
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from http import HTTPStatus
 from pathlib import Path
 
@@ -31,8 +31,9 @@ from cities.gis_io.bulk import (
 from cities.gis_io.commit import dataset_create
 from cities.jobs import JobFailed, job_enqueue, register_job_kind
 from cities.models import City, Dataset, Job
+from cities.visibility import forget_public_tiles
 from stakeholders.models import ApiToken, ApiWrite, IdempotentRequest, Organisation, PartnerDataset
-from stakeholders.tokens import can_manage_tokens
+from stakeholders.tokens import can_manage_tokens, token_for_secret
 
 # A retry is recognised for this long after the first request.
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
@@ -55,20 +56,49 @@ def partner_dataset_create(
     quality: str,
     source: str = "",
     description: str = "",
+    embargo_until: date | None = None,
 ) -> PartnerDataset:
     if not can_manage_datasets(by, organisation):
         raise PermissionDenied
     if quality not in PARTNER_QUALITIES:
         raise ValidationError(_("Choose how the data was made."))
+    check_embargo(embargo_until)
     dataset = dataset_create(
         values={"name": name.strip(), "publisher": organisation.name, "licence": licence.strip(),
                 "source": source.strip(), "description": description.strip(),
-                "quality": quality},
+                "quality": quality, "embargo_until": embargo_until},
         user=by,
     )  # fmt: skip
     return PartnerDataset.objects.create(
         dataset=dataset, organisation=organisation, city=city, created_by=by
     )
+
+
+EMBARGO_MAX_DAYS = 730  # two years: what research funders commonly allow
+
+
+def check_embargo(until: date | None) -> None:
+    today = timezone.now().date()
+    if until is not None and not today < until <= today + timedelta(days=EMBARGO_MAX_DAYS):
+        raise ValidationError(
+            _("An embargo ends after today and within two years (by %(last)s).")
+            % {"last": (today + timedelta(days=EMBARGO_MAX_DAYS)).isoformat()}
+        )
+
+
+@transaction.atomic
+def dataset_embargo_set(*, partner: PartnerDataset, until: date | None, by) -> PartnerDataset:
+    """Put the dataset under embargo until a day, move that day, or lift it (None): its rows
+    leave or join the public maps, tiles, files and API at once."""
+    if not can_manage_datasets(by, partner.organisation):
+        raise PermissionDenied
+    check_embargo(until)
+    dataset = Dataset.objects.select_for_update().get(pk=partner.dataset_id)
+    dataset.embargo_until = until
+    dataset.save(update_fields=["embargo_until"])
+    partner.dataset = dataset
+    forget_public_tiles()
+    return partner
 
 
 def writable_dataset(token: ApiToken, slug: str) -> PartnerDataset:
@@ -316,3 +346,26 @@ def _refused(job: Job, status: int, detail: str, **extra) -> None:
             "detail": detail, **extra}  # fmt: skip
     Job.objects.filter(pk=job.pk).update(result={"status": status, "body": body})
     raise JobFailed(detail[:500])
+
+
+def embargoed_datasets_readable_by(request) -> list[int]:
+    """The datasets under embargo a request may read: those of its token's organisation
+    (the API's, or a bearer token sent to /ogc/ by QGIS or GDAL), or of the organisations
+    the signed-in person belongs to. Registered with cities.visibility at start-up."""
+    token = getattr(request, "auth", None)
+    if not isinstance(token, ApiToken):
+        token = None
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        if header[:7].lower() == "bearer ":
+            token = token_for_secret(header[7:].strip())
+    today = timezone.now().date()
+    if token is not None:
+        if not token.is_active:
+            return []
+        owned = PartnerDataset.objects.filter(organisation_id=token.organisation_id)
+    else:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not user.pk:
+            return []
+        owned = PartnerDataset.objects.filter(organisation__memberships__user=user)
+    return list(owned.filter(dataset__embargo_until__gt=today).values_list("dataset_id", flat=True))

@@ -22,6 +22,7 @@ from cities.analyses.base import (
 )
 from cities.analyses.inputs import ZoneYearsMixin
 from cities.jobs import JobFailed
+from cities.visibility import embargo_clause
 
 
 class AtRiskForm(ZoneYearsMixin, AnalysisForm):
@@ -35,7 +36,7 @@ class AtRiskForm(ZoneYearsMixin, AnalysisForm):
         return cleaned
 
 
-_AT_RISK = """
+_AT_RISK = f"""
 CREATE TEMP TABLE ar_sites ON COMMIT DROP AS
 SELECT s.id, coalesce(s.employees, 0) AS jobs, was.category,
        (SELECT d.id FROM cities_district d
@@ -45,15 +46,16 @@ CROSS JOIN LATERAL (
   SELECT c.code || ' ' || c.name AS category
   FROM cities_landzone z JOIN cities_zoningcategory c ON c.id = z.category_id
   WHERE z.city_id = %(city)s AND z.reference_year = %(year_from)s
-    AND ST_Intersects(z.geom, s.geom)
+    AND ST_Intersects(z.geom, s.geom) AND {embargo_clause("z.dataset_id")}
   ORDER BY c.code LIMIT 1
 ) AS was
-WHERE s.city_id = %(city)s AND s.year_closed IS NULL
+WHERE s.city_id = %(city)s AND s.year_closed IS NULL AND {embargo_clause("s.dataset_id")}
   AND NOT EXISTS (
     SELECT 1 FROM cities_landzone z
     WHERE z.city_id = %(city)s AND z.reference_year = %(year_to)s AND ST_Intersects(z.geom, s.geom)
+      AND {embargo_clause("z.dataset_id")}
   )
-"""
+"""  # noqa: S608 (fixed clauses)
 
 _FEATURES = """
 INSERT INTO cities_analysissite (analysis_id, layer, site_id, properties)
@@ -70,12 +72,13 @@ GROUP BY d.name
 ORDER BY count(*) DESC, d.name NULLS LAST
 """
 
-_TOTALS = """
+_TOTALS = f"""
 SELECT count(*) AS sites, coalesce(sum(jobs), 0) AS jobs,
        (SELECT count(*) FROM cities_site s
-        WHERE s.city_id = %(city)s AND s.year_closed IS NULL) AS open_sites
+        WHERE s.city_id = %(city)s AND s.year_closed IS NULL
+          AND {embargo_clause("s.dataset_id")}) AS open_sites
 FROM ar_sites
-"""
+"""  # noqa: S608
 
 
 def compute(run: Run) -> dict[str, Any]:

@@ -158,9 +158,9 @@ class Run:
         self.cursor.execute(f"SET LOCAL statement_timeout = {max(1, int(remaining * 1000))}")
 
     def sql(self, statement: str, params: dict | None = None) -> None:
-        self.cursor.execute(
-            statement, {"analysis": self.analysis.pk, "city": self.city.pk, **(params or {})}
-        )
+        # `readable`: no dataset under embargo is read (visibility.embargo_clause).
+        common = {"analysis": self.analysis.pk, "city": self.city.pk, "readable": []}
+        self.cursor.execute(statement, {**common, **(params or {})})
 
     def rows(self, statement: str, params: dict | None = None) -> list[dict]:
         self.sql(statement, params)

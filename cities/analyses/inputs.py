@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cities.models import City, ContextLayer, Sector
+from cities.visibility import embargo_clause
 
 # Sites open in a year: opened by then (or undated) and not closed by then.
 OPEN_IN_YEAR = (
@@ -82,8 +83,9 @@ class SiteYearField(forms.IntegerField):
 
 def sites_where(params: dict) -> tuple[str, dict]:
     """The WHERE clause of the sites an analysis counts (alias s), and its parameters."""
-    clauses = ["s.city_id = %(city)s"]
-    values: dict = {}
+    # A partner's data under embargo is in no analysis: a published result would show it.
+    clauses = ["s.city_id = %(city)s", embargo_clause("s.dataset_id")]
+    values: dict = {"readable": []}
     if params.get("year") is not None:
         clauses.append(OPEN_IN_YEAR)
         values["year"] = params["year"]

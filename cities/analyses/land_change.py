@@ -25,6 +25,7 @@ from cities.analyses.base import (
 )
 from cities.analyses.inputs import ZoneYearsMixin
 from cities.jobs import JobFailed
+from cities.visibility import embargo_clause
 
 
 class LandChangeForm(ZoneYearsMixin, AnalysisForm):
@@ -39,14 +40,15 @@ class LandChangeForm(ZoneYearsMixin, AnalysisForm):
 
 
 # Each category's land of each year, merged (zones of one category may overlap).
-_MERGE = """
+_MERGE = f"""
 CREATE TEMP TABLE lc_zones ON COMMIT DROP AS
 SELECT z.reference_year AS year, z.category_id AS category,
        ST_Union(ST_Transform(z.geom, 3035)) AS g
 FROM cities_landzone z
 WHERE z.city_id = %(city)s AND z.reference_year IN (%(year_from)s, %(year_to)s)
+  AND {embargo_clause("z.dataset_id")}
 GROUP BY 1, 2
-"""
+"""  # noqa: S608
 
 # Lost (split by what it became), gained and kept, for the whole city.
 _COMPARE = """

@@ -130,6 +130,7 @@ def dataset_create(*, values: dict, user) -> Dataset:
         description=values.get("description", ""),
         quality=values["quality"],
         reference_date=values.get("reference_date"),
+        embargo_until=values.get("embargo_until"),
         imported_at=timezone.now(),
         imported_by=user,
     )

@@ -282,8 +282,8 @@ def city_downloads(city: City, context_layers) -> list[dict]:
     """Download links of a city's public layers (the city page lists them)."""
     links = []
     for layer in layers():
-        if layer.slug == "context":
-            continue
+        if layer.slug == "context" or "part" in layer.required:
+            continue  # a layer of parts: each part has its own links
         query = f"?city={city.slug}"
         links.append(
             {

@@ -65,6 +65,14 @@ class Dataset(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Until this day the dataset's rows are in no public map, tile, file or API answer:
+    # only its owners read them (cities/visibility.py). Its description stays public.
+    embargo_until = models.DateField(
+        _("under embargo until"),
+        null=True,
+        blank=True,
+        help_text=_("Until this day only its owners see the data; then it is public."),
+    )
 
     class Meta:
         verbose_name = _("dataset")
@@ -77,6 +85,10 @@ class Dataset(models.Model):
     @property
     def is_synthetic(self) -> bool:
         return self.quality == self.Quality.SYNTHETIC
+
+    @property
+    def is_embargoed(self) -> bool:
+        return self.embargo_until is not None and self.embargo_until > timezone.now().date()
 
     @property
     def attribution(self) -> str:

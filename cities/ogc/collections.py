@@ -1,54 +1,54 @@
-"""Which collections /ogc/ serves: each layer of the catalogue, and each context layer by name.
+"""Which collections /ogc/ serves: each layer of the catalogue, or each part of a layer
+made of parts.
 
 A collection is a layer and the filters fixed by its id: `context-stations` is the
-catalogue's `context` layer restricted to the context layers called `stations`.
+catalogue's `context` layer restricted to the context layers called `stations`, and
+`analysis-12-lost` the lost land of the published analysis 12.
 """
 
 from dataclasses import dataclass
 
 from django.db import connection
 
-from cities.layers import Layer, get_layer, layers
-from cities.models import ContextLayer
-
-CONTEXT = "context"
+from cities.layers import Layer, layers
 
 
 @dataclass(frozen=True)
 class Collection:
     id: str
     layer: Layer
-    part: str | None = None  # a context layer's slug
+    part: str | None = None
+    part_title: str = ""
 
     @property
     def title(self) -> str:
         if self.part:
-            return f"{self.layer.name}: {self.part.replace('-', ' ')}"
+            return f"{self.layer.name}: {self.part_title or self.part.replace('-', ' ')}"
         return str(self.layer.name)
 
 
 def all_collections() -> list[Collection]:
     found = []
     for layer in layers():
-        if layer.slug == CONTEXT:
-            parts = ContextLayer.objects.order_by("slug").values_list("slug", flat=True)
-            found += [Collection(f"{CONTEXT}-{p}", layer, p) for p in dict.fromkeys(parts)]
-        else:
+        if layer.parts is None:
             found.append(Collection(layer.slug, layer))
+        else:
+            found += [Collection(f"{layer.slug}-{part}", layer, part, title)
+                      for part, title in layer.parts()]  # fmt: skip
     return found
 
 
 def get_collection(collection_id: str) -> Collection | None:
-    if collection_id.startswith(f"{CONTEXT}-"):
-        part = collection_id[len(CONTEXT) + 1 :]
-        layer = get_layer(CONTEXT)
-        if layer and ContextLayer.objects.filter(slug=part).exists():
-            return Collection(collection_id, layer, part)
-        return None
-    layer = get_layer(collection_id)
-    if layer is None or layer.slug == CONTEXT:
-        return None
-    return Collection(layer.slug, layer)
+    for layer in layers():
+        if layer.parts is None:
+            if collection_id == layer.slug:
+                return Collection(layer.slug, layer)
+        elif collection_id.startswith(f"{layer.slug}-"):
+            wanted = collection_id[len(layer.slug) + 1 :]
+            for part, title in layer.parts():
+                if part == wanted:
+                    return Collection(collection_id, layer, part, title)
+    return None
 
 
 def portal_extent() -> list[float]:

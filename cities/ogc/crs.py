@@ -19,12 +19,12 @@ class Crs:
     digits: int = 2  # metres to the centimetre
 
     def geometry_sql(self, column: str) -> str:
-        """The GeoJSON geometry of `column` (EPSG:4326) in this CRS."""
+        """The GeoJSON geometry of `column` (EPSG:4326) in this CRS, as json (text)."""
         if self.uri == CRS84:
-            return f"ST_AsGeoJSON({column}, 6)::jsonb"
+            return f"ST_AsGeoJSON({column}, 6)::json"
         if self.lat_first:
-            return f"ST_AsGeoJSON(ST_FlipCoordinates({column}), 6)::jsonb"
-        return f"ST_AsGeoJSON(ST_Transform({column}, {self.srid}), {self.digits})::jsonb"
+            return f"ST_AsGeoJSON(ST_FlipCoordinates({column}), 6)::json"
+        return f"ST_AsGeoJSON(ST_Transform({column}, {self.srid}), {self.digits})::json"
 
 
 def _epsg(code: int, **kwargs) -> Crs:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from cities.bbox import BBoxError, parse_bbox
-from cities.layers import LayerFilterError, LayerFilters, layer_provenance, parse_filters
+from cities.layers import LayerFilterError, LayerFilters, parse_filters, provenance
 from cities.models import Dataset
 from cities.ogc import cql2
 from cities.ogc.collections import Collection, all_collections, get_collection, portal_extent
@@ -33,6 +33,7 @@ from cities.ogc.crs import (
 )
 from cities.ogc.features import DEFAULT_LIMIT, MAX_LIMIT, feature, page
 from cities.ogc.openapi import openapi_document
+from cities.visibility import readable_datasets
 
 GEOJSON = "application/geo+json"
 CONFORMANCE = [
@@ -253,7 +254,9 @@ def items(request: HttpRequest, collection_id: str) -> HttpResponse:
             if "year" not in found.layer.filters:
                 raise LayerFilterError(f"The collection “{found.id}” has no time.")
             query["year"] = _year_of(query["datetime"])
-        filters = parse_filters(found.layer, query)
+        if found.part:
+            query["layer"] = found.part  # the collection names its part
+        filters = parse_filters(found.layer, query, readable=readable_datasets(request))
         if request.GET.get("bbox") and "bbox" not in found.layer.filters:
             filters = LayerFilters(**{**filters.__dict__, "bbox": parse_bbox(request.GET["bbox"])})
     except (LayerFilterError, BBoxError, CrsError) as exc:
@@ -279,17 +282,29 @@ def items(request: HttpRequest, collection_id: str) -> HttpResponse:
         query["limit"] = str(limit)
         href = f"{_url(request, 'ogc:items', found.id)}?{query.urlencode()}"
         links.append({"rel": "next", "type": GEOJSON, "href": href})
-    provenance = layer_provenance(found.layer, filters) if after == 0 else None
     head = {"type": "FeatureCollection", "numberReturned": result.returned, "links": links}
     if result.matched is not None:
         head["numberMatched"] = result.matched
-    if provenance:
-        head["licence"], head["attribution"] = provenance["licence"], provenance["attribution"]
+    # The licence of this page's features, as every page of /api/v1/ gives it.
+    datasets = list(Dataset.objects.filter(slug__in=result.datasets).order_by("name", "pk"))
+    named = provenance(
+        datasets, licence=found.layer.licence, attribution=str(found.layer.attribution)
+    )
+    if named["licence"]:
+        head["licence"], head["attribution"] = named["licence"], named["attribution"]
     if html:
         return _vary(_items_page(request, found, result, head, links))
     body = json.dumps(head, ensure_ascii=False)[:-1] + ', "features": ' + result.features + "}"
     response = HttpResponse(body, content_type=GEOJSON)
     response["Content-Crs"] = f"<{crs.uri}>"
+    return _private_if_owned(request, response)
+
+
+def _private_if_owned(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """An answer that may hold a dataset under embargo is for its reader alone."""
+    if readable_datasets(request):
+        response["Cache-Control"] = "private"
+        response["Vary"] = "Accept, Authorization, Cookie"
     return response
 
 
@@ -315,8 +330,9 @@ def _items_page(request, collection: Collection, result, head: dict, links: list
     rows = [{"id": f["id"], "values": [f["properties"].get(c) for c in columns]}
             for f in features]  # fmt: skip
     following = next((link["href"] for link in links if link["rel"] == "next"), None)
-    slugs = {f["properties"].get("dataset") for f in features} - {None}
-    synthetic = Dataset.objects.filter(slug__in=slugs, quality=Dataset.Quality.SYNTHETIC).first()
+    synthetic = Dataset.objects.filter(
+        slug__in=result.datasets, quality=Dataset.Quality.SYNTHETIC
+    ).first()
     json_query = request.GET.copy()
     json_query["f"] = "json"
     context = {
@@ -364,7 +380,7 @@ def item(request: HttpRequest, collection_id: str, fid: str) -> HttpResponse:
         crs = crs_for(request.GET.get("crs"))
     except CrsError as exc:
         return _error(400, "InvalidParameterValue", str(exc))
-    body = feature(found, int(fid), crs)
+    body = feature(found, int(fid), crs, readable_datasets(request))
     if body is None:
         return _error(404, "NotFound", f"There is no feature “{fid}” in “{collection_id}”.")
     data = json.loads(body)
@@ -375,4 +391,4 @@ def item(request: HttpRequest, collection_id: str, fid: str) -> HttpResponse:
     ]  # fmt: skip
     response = _json(data, content_type=GEOJSON)
     response["Content-Crs"] = f"<{crs.uri}>"
-    return response
+    return _private_if_owned(request, response)

@@ -257,3 +257,55 @@ def test_no_total_is_counted_past_the_cap(client, monkeypatch):
     _r, page = get(client, "/ogc/collections/sites/items?city=london&limit=5")
 
     assert "numberMatched" not in page and page["numberReturned"] == 5
+
+
+def _counts(queries) -> int:
+    return sum("count(*) FROM (SELECT 1 FROM" in q["sql"] for q in queries.captured_queries)
+
+
+def test_a_count_is_made_once_per_state_of_the_data(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = "/ogc/collections/sites/items?city=london&limit=20"
+    with CaptureQueriesContext(connection) as first:
+        _r, page = get(client, url)
+    with CaptureQueriesContext(connection) as again:
+        _r, same = get(client, url)
+    Site.objects.filter(city__slug="london").order_by("pk").first().delete()
+    with CaptureQueriesContext(connection) as changed:
+        _r, fewer = get(client, url)
+
+    assert _counts(first) == 1 and page["numberMatched"] == 5000
+    assert _counts(again) == 0 and same["numberMatched"] == 5000
+    assert _counts(changed) == 1 and fewer["numberMatched"] == 4999
+
+
+def test_a_whole_answer_on_one_page_is_its_own_count(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        _r, page = get(client, "/ogc/collections/districts/items?city=london&limit=1000")
+
+    assert page["numberMatched"] == page["numberReturned"] == len(page["features"]) > 0
+    assert _counts(queries) == 0
+
+
+def test_a_cache_outage_costs_a_count_not_the_page(client, settings):
+    down = {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:1/0"}  # nothing there
+    settings.CACHES = {"default": down}
+
+    response, page = get(client, "/ogc/collections/sites/items?city=london&limit=20")
+
+    assert response.status_code == 200 and page["numberMatched"] == 5000
+
+
+def test_properties_are_the_layers_fields_in_order_and_the_id_is_the_features(client):
+    _r, page = get(client, "/ogc/collections/sites/items?city=london&limit=2")
+    _r, one = get(client, f"/ogc/collections/sites/items/{page['features'][0]['id']}")
+
+    from cities.layers import get_layer
+
+    assert list(page["features"][0]["properties"]) == get_layer("sites").field_names
+    assert one["properties"] == page["features"][0]["properties"]

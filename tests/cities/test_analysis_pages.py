@@ -546,3 +546,32 @@ def test_a_visitor_reads_only_published_results_through_the_api(city, land, oliv
 
     assert [a["id"] for a in listed] == [public.pk]
     assert Client().get(f"{API}{private.pk}/").status_code == 404
+
+
+def test_published_results_are_ogc_collections_and_unpublished_ones_are_not(city, land, olivia):
+    site(city, "in-lost-B", 1150, 150, employees=12)  # on land industrial in 2009 only
+    site(city, "kept-A", 150, 150, employees=3)
+    land_change = finished(olivia, city)
+    at_risk = finished(olivia, city, "sites-at-risk", year_from=2009, year_to=2019)
+    risk_layer = f"analysis-{at_risk.pk}-at_risk"
+    signed_in(olivia).post(page(land_change), {"action": "publish"})
+    visitor = Client()
+
+    listed = {c["id"]: c for c in visitor.get("/ogc/collections").json()["collections"]}
+    lost = visitor.get(f"/ogc/collections/analysis-{land_change.pk}-lost/items").json()
+    private = visitor.get(f"/ogc/collections/{risk_layer}/items")
+    signed_in(olivia).post(page(at_risk), {"action": "publish"})
+    sites = visitor.get(f"/ogc/collections/{risk_layer}/items").json()
+
+    assert {f"analysis-{land_change.pk}-lost", f"analysis-{land_change.pk}-gained"} <= set(listed)
+    assert "Industrial land lost" in listed[f"analysis-{land_change.pk}-lost"]["title"]
+    result_page = visitor.get(page(land_change)).content.decode()
+    assert f"/ogc/collections/analysis-{land_change.pk}-lost/items?f=html" in result_page
+    assert risk_layer not in listed and private.status_code == 404
+    assert lost["numberMatched"] == len(lost["features"]) == 3
+    assert {f["properties"]["layer"] for f in lost["features"]} == {"lost"}
+    assert {f["properties"]["analysis"] for f in lost["features"]} == {land_change.pk}
+    assert sites["features"] and all(f["properties"]["name"] for f in sites["features"])
+    assert {f["id"] for f in sites["features"]} == set(
+        at_risk.sites.filter(layer="at_risk").values_list("site_id", flat=True)
+    )
