@@ -38,6 +38,9 @@ def _vocabularies() -> dict[str, list[str]]:
     }
 
 
+# The toolkit's facets and order refuse an empty choice (toolkit/api.py): the one place.
+STRICT_CHOICES = ("/api/v1/tools",)
+
 # The operations whose filter of that name is checked against the vocabulary (others, such
 # as the toolkit's, match what they find).
 CHECKED = {
@@ -82,7 +85,17 @@ def document_vocabularies(result: dict, generator, request, public) -> dict:
                     schema.update(minimum=low, maximum=high)
             for parameter in operation.get("parameters", []):
                 schema = parameter["schema"]
-                if schema.get("type") == "string" and not {"enum", "pattern"} & set(schema):
-                    # A NUL byte is refused in any address (portal/middleware.py).
-                    schema["pattern"] = "^[^\\u0000]*$"
+                if (
+                    parameter.get("in") == "query"
+                    and schema.get("type") == "string"
+                    and "" not in schema.get("enum", [""])
+                    and not path.startswith(STRICT_CHOICES)
+                ):
+                    # django-filter reads an empty choice as no filter, as from a form.
+                    schema["enum"] = ["", *schema["enum"]]
+                # A NUL byte is refused in any address (portal/middleware.py), in a
+                # repeated parameter's values too.
+                for part in (schema, schema.get("items") or {}):
+                    if part.get("type") == "string" and not {"enum", "pattern"} & set(part):
+                        part["pattern"] = "^[^\\u0000]*$"
     return result
