@@ -112,9 +112,11 @@ def parse_filters(
     query: QueryDict,
     *,
     city: City | None = None,
+    part: str | None = None,
     readable: tuple[int, ...] = (),
 ) -> LayerFilters:
     """The filters of a request, checked against what the layer takes; raises LayerFilterError.
+    `city` and `part` are fixed by the page or collection asked for, not by the query.
     `readable`: the datasets under embargo the request may read (visibility.readable_datasets).
     """
     values: dict = {"readable": readable}
@@ -136,7 +138,9 @@ def parse_filters(
         if dataset is None:
             raise LayerFilterError(_("There is no dataset %(slug)r.") % {"slug": query["dataset"]})
         values["dataset"] = dataset
-    if "part" in layer.filters and query.get("layer"):
+    if part is not None:
+        values["part"] = part
+    elif "part" in layer.filters and query.get("layer"):
         if not re.fullmatch(r"[-a-z0-9_]{1,60}", query["layer"]):
             raise LayerFilterError(_("layer must be a layer's identifier, e.g. stations."))
         values["part"] = query["layer"]

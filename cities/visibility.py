@@ -62,7 +62,8 @@ def visible(queryset: QuerySet, readable: Iterable[int] = (), field: str = "data
 
 def forget_public_tiles() -> None:
     """Cached tiles hold only public rows: drop them when that set changes (at commit)."""
+    from cities.layers import tiled_layers  # cities.layers reads this module
     from cities.tile_versions import bump_layer_version
 
-    for layer in ("sites", "zones", "districts"):
+    for layer in tiled_layers():
         bump_layer_version(layer)

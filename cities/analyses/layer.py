@@ -5,6 +5,8 @@ collection of its own (`analysis-12-lost`) and GDAL or QGIS read it like any lay
 A part's features are either its own (`cities_analysisfeature`) or a selection of the
 city's sites (`cities_analysissite`, whose geometry, name and sector are the site's).
 A part is one or the other, so its ids (the feature's, or the site's) are unique in it.
+Each feature names a dataset, for its licence and synthetic label: a site's own, or for
+a computed feature the city's (the analyses run on one city's data).
 Unpublished results are in no part: they are their requester's and staff's alone.
 """
 
@@ -33,16 +35,19 @@ def _rows(filters: LayerFilters) -> tuple[str, dict]:
         sites.add("x.analysis_id = %(analysis)s AND x.layer = %(key)s")
     sql = f"""
         SELECT f.id, {_COLUMNS.format(layer="f.layer")}, f.properties->>'name' AS name,
-               NULL::int AS sector, NULL::int AS employees, f.properties, f.geom
+               NULL::int AS sector, NULL::int AS employees, f.properties, cd.slug AS dataset,
+               f.geom
         FROM cities_analysisfeature f
         JOIN cities_analysis a ON a.id = f.analysis_id AND a.published_at IS NOT NULL
         JOIN cities_city c ON c.id = a.city_id
+        JOIN cities_dataset cd ON cd.id = c.dataset_id
         {own.sql}
         UNION ALL
         SELECT s.id, {_COLUMNS.format(layer="x.layer")}, s.name, s.sector_id, s.employees,
-               x.properties, s.geom
+               x.properties, sd.slug, s.geom
         FROM cities_analysissite x
         JOIN cities_site s ON s.id = x.site_id
+        JOIN cities_dataset sd ON sd.id = s.dataset_id
         JOIN cities_analysis a ON a.id = x.analysis_id AND a.published_at IS NOT NULL
         JOIN cities_city c ON c.id = a.city_id
         {sites.sql}
@@ -92,6 +97,9 @@ ANALYSIS_RESULTS = register_layer(
             Field("sector", "integer", _("NACE division")),
             Field("employees", "integer", _("employees")),
             Field("properties", "json", _("properties")),
+            # The site's, or for a computed feature the city's: its licence and whether the
+            # data behind it is synthetic.
+            Field("dataset", "string", _("dataset")),
         ),
         rows=_rows,
         filters=frozenset({"city", "bbox", "part"}),

@@ -78,12 +78,6 @@ def properties_sql(collection: Collection, alias: str) -> str:
     return f"json_build_object({pairs})"
 
 
-def filters_of(collection: Collection, filters: LayerFilters) -> LayerFilters:
-    if collection.part:
-        return LayerFilters(**{**filters.__dict__, "part": collection.part})
-    return filters
-
-
 def page(
     collection: Collection,
     filters: LayerFilters,
@@ -94,7 +88,7 @@ def page(
     crs: Crs = DEFAULT,
     condition: Condition | None = None,
 ) -> Page:
-    sql, params = collection.layer.rows(filters_of(collection, filters))
+    sql, params = collection.layer.rows(filters)  # they hold the collection's part
     params = {**params, "after": after, "limit": limit}
     where = ""
     if condition is not None:
@@ -169,7 +163,8 @@ def _matched(collection: Collection, rows: str, where: str, params: dict) -> int
 def feature(
     collection: Collection, fid: int, crs: Crs = DEFAULT, readable: tuple[int, ...] = ()
 ) -> str | None:
-    sql, params = collection.layer.rows(filters_of(collection, LayerFilters(readable=readable)))
+    filters = LayerFilters(part=collection.part, readable=readable)
+    sql, params = collection.layer.rows(filters)
     with connection.cursor() as cursor:
         statement = _ONE.format(
             rows=sql,

@@ -254,9 +254,9 @@ def items(request: HttpRequest, collection_id: str) -> HttpResponse:
             if "year" not in found.layer.filters:
                 raise LayerFilterError(f"The collection “{found.id}” has no time.")
             query["year"] = _year_of(query["datetime"])
-        if found.part:
-            query["layer"] = found.part  # the collection names its part
-        filters = parse_filters(found.layer, query, readable=readable_datasets(request))
+        filters = parse_filters(
+            found.layer, query, part=found.part, readable=readable_datasets(request)
+        )
         if request.GET.get("bbox") and "bbox" not in found.layer.filters:
             filters = LayerFilters(**{**filters.__dict__, "bbox": parse_bbox(request.GET["bbox"])})
     except (LayerFilterError, BBoxError, CrsError) as exc:
@@ -293,7 +293,7 @@ def items(request: HttpRequest, collection_id: str) -> HttpResponse:
     if named["licence"]:
         head["licence"], head["attribution"] = named["licence"], named["attribution"]
     if html:
-        return _vary(_items_page(request, found, result, head, links))
+        return _vary(_items_page(request, found, result, head, links, datasets))
     body = json.dumps(head, ensure_ascii=False)[:-1] + ', "features": ' + result.features + "}"
     response = HttpResponse(body, content_type=GEOJSON)
     response["Content-Crs"] = f"<{crs.uri}>"
@@ -324,15 +324,15 @@ HTML_LIMIT = 50  # features a page for people
 HTML_COLUMNS = 6
 
 
-def _items_page(request, collection: Collection, result, head: dict, links: list) -> HttpResponse:
+def _items_page(
+    request, collection: Collection, result, head: dict, links: list, datasets: list[Dataset]
+) -> HttpResponse:
     features = json.loads(result.features)
     columns = [f.name for f in collection.layer.fields if f.type != "json"][:HTML_COLUMNS]
     rows = [{"id": f["id"], "values": [f["properties"].get(c) for c in columns]}
             for f in features]  # fmt: skip
     following = next((link["href"] for link in links if link["rel"] == "next"), None)
-    synthetic = Dataset.objects.filter(
-        slug__in=result.datasets, quality=Dataset.Quality.SYNTHETIC
-    ).first()
+    synthetic = next((d for d in datasets if d.is_synthetic), None)  # the page's own
     json_query = request.GET.copy()
     json_query["f"] = "json"
     context = {

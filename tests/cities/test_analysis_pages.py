@@ -571,6 +571,7 @@ def test_published_results_are_ogc_collections_and_unpublished_ones_are_not(city
     assert lost["numberMatched"] == len(lost["features"]) == 3
     assert {f["properties"]["layer"] for f in lost["features"]} == {"lost"}
     assert {f["properties"]["analysis"] for f in lost["features"]} == {land_change.pk}
+    assert lost["licence"] == city.dataset.licence  # computed from the city's data
     assert sites["features"] and all(f["properties"]["name"] for f in sites["features"])
     assert {f["id"] for f in sites["features"]} == set(
         at_risk.sites.filter(layer="at_risk").values_list("site_id", flat=True)

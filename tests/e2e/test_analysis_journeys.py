@@ -99,6 +99,13 @@ def test_an_official_runs_land_change_follows_it_publishes_and_a_visitor_finds_i
         expect(visitor.locator("#result-districts")).to_contain_text("Anderlecht")
         expect(visitor.get_by_role("button", name="Publish this result")).to_have_count(0)
         expect(visitor.get_by_role("button", name="Unpublish")).to_have_count(0)
+        visitor.screenshot(path=ARTIFACTS / "analysis-published-result.png", full_page=True)
+        # A partner takes the same layer into QGIS: it is a collection of /ogc/.
+        visitor.get_by_role("link", name=f"analysis-{number}-lost").click()
+        expect(visitor.get_by_role("heading", level=1)).to_contain_text("Industrial land lost")
+        expect(visitor.locator("table tbody tr").first).to_be_visible()
+        expect(visitor.get_by_text("Features on this page are synthetic")).to_be_visible()
+        visitor.screenshot(path=ARTIFACTS / "analysis-as-ogc-collection.png", full_page=True)
 
         # The published result is a layer of the city map, off until it is ticked.
         visitor.goto(site + "/cities/brussels/")

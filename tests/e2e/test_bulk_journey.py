@@ -4,50 +4,15 @@
 write in the organisation's audit, then revokes the token: the script's next write is
 refused."""
 
-import json
-import random
 import re
-import urllib.error
-import urllib.request
 import uuid
 
 from playwright.sync_api import expect
 
-from cities.models import Dataset, Import, Site
-from stakeholders.models import ApiWrite
+from cities.models import Site
 from tests.e2e.conftest import sign_in
+from tests.e2e.partner_helpers import forget, new_dataset, new_token, send, sites
 from tests.e2e.test_ogc_clients import gdal
-
-# Brussels, where the demo data is: the sites must be inside the city's outline.
-BRUSSELS = (4.33, 50.83, 4.40, 50.87)
-
-
-def send(url: str, secret: str, body: dict, key: str) -> tuple[int, dict, dict]:
-    """What a partner's loading script does: one POST of GeoJSON with the token."""
-    assert url.startswith("http://localhost:")
-    request = urllib.request.Request(  # noqa: S310 (checked above)
-        url, data=json.dumps(body).encode(), method="POST",
-        headers={"Authorization": f"Bearer {secret}", "Content-Type": "application/geo+json",
-                 "Idempotency-Key": key},
-    )  # fmt: skip
-    try:
-        with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310
-            return response.status, json.load(response), dict(response.headers)
-    except urllib.error.HTTPError as error:
-        return error.code, json.load(error), dict(error.headers)
-
-
-def sites(n: int) -> dict:
-    rng = random.Random(7)
-    xmin, ymin, xmax, ymax = BRUSSELS
-    return {"type": "FeatureCollection", "features": [
-        {"type": "Feature",
-         "geometry": {"type": "Point", "coordinates": [rng.uniform(xmin, xmax),
-                                                       rng.uniform(ymin, ymax)]},
-         "properties": {"external_id": f"ws-{i}", "name": f"Workshop {i}",
-                        "sector": rng.choice([16, 25, 31]), "employees": rng.randint(1, 40)}}
-        for i in range(n)
-    ]}  # fmt: skip
 
 
 def test_a_partner_loads_5000_sites_in_bulk_retries_safely_and_a_revoke_stops_it(
@@ -55,21 +20,8 @@ def test_a_partner_loads_5000_sites_in_bulk_retries_safely_and_a_revoke_stops_it
 ):
     sign_in(page, site, "pia", "/organisations/demo-research-partner/")
     suffix = uuid.uuid4().hex[:6]  # the database keeps earlier runs' rows
-    page.get_by_role("link", name="New dataset").click()
-    page.get_by_label("Name").fill(f"Workshops survey {suffix}")
-    page.get_by_label("City").select_option(label="Brussels-Capital Region")
-    page.get_by_label("How it was made").select_option(label="Partial")
-    page.shoot("dataset-form")
-    page.get_by_role("button", name="Create the dataset").click()
-    expect(page.get_by_role("status").first).to_contain_text("is ready")
-    listed = page.locator("#datasets li").filter(has_text=f"Workshops survey {suffix}")
-    slug = listed.locator("code").inner_text()
-
-    page.get_by_role("link", name="New token").click()
-    page.get_by_label("Name").fill(f"Loader {suffix}")
-    page.get_by_role("checkbox", name="Write manufacturing sites").check()
-    page.get_by_role("button", name="Create the token").click()
-    secret = page.get_by_label("Token").input_value()
+    slug = new_dataset(page, f"Workshops survey {suffix}")
+    secret = new_token(page, f"Loader {suffix}")
 
     url = f"{site}/api/v1/datasets/{slug}/sites/bulk"
     body, key = sites(5000), f"load-{suffix}"
@@ -105,12 +57,3 @@ def test_a_partner_loads_5000_sites_in_bulk_retries_safely_and_a_revoke_stops_it
     assert status == 401 and "revoked" in refused["detail"]
     assert Site.objects.filter(dataset__slug=slug).count() == 5000
     forget(slug)
-
-
-def forget(slug: str) -> None:
-    """The journey's rows are committed: they go, so the demo cities stay as other tests
-    expect them (the audit row goes with its organisation's test data)."""
-    Import.objects.filter(dataset__slug=slug).delete()
-    Site.objects.filter(dataset__slug=slug).delete()
-    ApiWrite.objects.filter(dataset_slug=slug).delete()
-    Dataset.objects.filter(slug=slug).delete()

@@ -3,6 +3,7 @@ sees that visitors do not get them while the token does, then lifts the embargo 
 organisation's page and the sites are public."""
 
 import json
+import re
 import urllib.request
 import uuid
 from datetime import timedelta
@@ -11,7 +12,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import sign_in
-from tests.e2e.test_bulk_journey import send, sites
+from tests.e2e.partner_helpers import forget, new_dataset, new_token, send, sites
 
 
 def read(url: str, secret: str | None = None) -> dict:
@@ -26,22 +27,17 @@ def test_a_partner_keeps_data_under_embargo_then_publishes_it(site, page):
     sign_in(page, site, "pia", "/organisations/demo-research-partner/")
     suffix = uuid.uuid4().hex[:6]
     until = timezone.now().date() + timedelta(days=120)
-    page.get_by_role("link", name="New dataset").click()
-    page.get_by_label("Name").fill(f"Unpublished survey {suffix}")
-    page.get_by_label("City").select_option(label="Brussels-Capital Region")
-    page.get_by_label("How it was made").select_option(label="Partial")
-    page.get_by_label("Under embargo until").fill(until.isoformat())
-    page.get_by_role("button", name="Create the dataset").click()
+    slug = new_dataset(page, f"Unpublished survey {suffix}", embargo_until=until.isoformat())
     listed = page.locator("#datasets li").filter(has_text=f"Unpublished survey {suffix}")
     expect(listed).to_contain_text("Under embargo until")
     page.shoot("dataset-under-embargo")
-    slug = listed.locator("code").inner_text()
-
-    page.get_by_role("link", name="New token").click()
-    page.get_by_label("Name").fill(f"Loader {suffix}")
-    page.get_by_role("checkbox", name="Write manufacturing sites").check()
-    page.get_by_role("button", name="Create the token").click()
-    secret = page.get_by_label("Token").input_value()
+    # Its public page says until when, and offers nothing to download yet.
+    listed.get_by_role("link", name=f"Unpublished survey {suffix}", exact=True).click()
+    expect(page.locator(".notice").first).to_contain_text("Under embargo until")
+    expect(page.get_by_role("link", name=re.compile("GeoJSON"))).to_have_count(0)
+    page.shoot("dataset-page-under-embargo")
+    page.go_back()
+    secret = new_token(page, f"Loader {suffix}")
     status, answer, _headers = send(
         f"{site}/api/v1/datasets/{slug}/sites/bulk", secret, sites(20), f"e-{suffix}"
     )
@@ -61,3 +57,4 @@ def test_a_partner_keeps_data_under_embargo_then_publishes_it(site, page):
     expect(page.get_by_role("status").first).to_contain_text("is public")
 
     assert read(items)["numberReturned"] == 20
+    forget(slug)
