@@ -14,7 +14,7 @@ from cities.jobs import (
 )
 from cities.jobs import jobs_fail_abandoned as fail_abandoned
 from cities.models import Dataset
-from cities.visibility import forget_public_tiles
+from cities.tile_versions import forget_all_tiles
 
 TRANSIENT = (OperationalError, InterfaceError)
 
@@ -62,5 +62,5 @@ def embargoes_ended() -> int:
     ended = Dataset.objects.filter(embargo_until=now.date()).count()
     if ended and now.hour < 2:
         with transaction.atomic():
-            forget_public_tiles()
+            forget_all_tiles()
     return ended

@@ -29,3 +29,12 @@ def layer_version(layer: str) -> str:
 def bump_layer_version(layer: str) -> None:
     """Call inside the transaction that changed the layer's data: applied once it commits."""
     transaction.on_commit(lambda: cache.set(_KEY.format(layer=layer), _fresh(), timeout=None))
+
+
+def forget_all_tiles() -> None:
+    """Every tiled layer's version bumped at commit: for a change that touches them all, such
+    as an embargo set, lifted or ended (cached tiles hold only public rows)."""
+    from cities.layers import tiled_layers  # cities.layers is above this module
+
+    for layer in tiled_layers():
+        bump_layer_version(layer)

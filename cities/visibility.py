@@ -5,7 +5,8 @@ layer catalogue (the city map, the files, /ogc/), the tiles, the REST lists, a c
 figures and the analyses' inputs. The clause is in the SQL (`embargo_clause`), not a
 list read first, so an embargo ends on its day with nothing to run, and a visitor's
 request costs no extra query. Cached tiles are the exception: they are dropped when an
-embargo is set or lifted, and each morning for the embargoes that ended (tasks.py).
+embargo is set or lifted, and each morning for the embargoes that ended (tasks.py), by
+tile_versions.forget_all_tiles.
 
 `cities` knows datasets but not who owns them: the stakeholders app registers a reader
 at start-up that names the datasets a request may read anyway (those of the token's
@@ -58,12 +59,3 @@ def visible(queryset: QuerySet, readable: Iterable[int] = (), field: str = "data
     if readable:
         open_ |= Q(**{f"{field}_id__in": readable})
     return queryset.filter(open_)
-
-
-def forget_public_tiles() -> None:
-    """Cached tiles hold only public rows: drop them when that set changes (at commit)."""
-    from cities.layers import tiled_layers  # cities.layers reads this module
-    from cities.tile_versions import bump_layer_version
-
-    for layer in tiled_layers():
-        bump_layer_version(layer)

@@ -31,7 +31,7 @@ from cities.gis_io.bulk import (
 from cities.gis_io.commit import dataset_create
 from cities.jobs import JobFailed, job_enqueue, register_job_kind
 from cities.models import City, Dataset, Job
-from cities.visibility import forget_public_tiles
+from cities.tile_versions import forget_all_tiles
 from stakeholders.models import ApiToken, ApiWrite, IdempotentRequest, Organisation, PartnerDataset
 from stakeholders.tokens import can_manage_tokens, token_for_secret
 
@@ -97,7 +97,7 @@ def dataset_embargo_set(*, partner: PartnerDataset, until: date | None, by) -> P
     dataset.embargo_until = until
     dataset.save(update_fields=["embargo_until"])
     partner.dataset = dataset
-    forget_public_tiles()
+    forget_all_tiles()
     return partner
 
 
