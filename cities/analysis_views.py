@@ -6,7 +6,6 @@ import hashlib
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import (
     Http404,
@@ -33,6 +32,7 @@ from cities.analyses.results import (
 )
 from cities.models import Analysis, City, Job
 from cities.tiles import TileRequestError, check_coordinates
+from portal.soft_cache import soft_get, soft_set
 
 RESULTS_LISTED = 50
 
@@ -374,11 +374,11 @@ def analysis_tile(request: HttpRequest, slug: str, pk: int, z: int, x: int, y: i
     etag = '"' + hashlib.blake2s(key.encode(), digest_size=12).hexdigest() + '"'
     if request.headers.get("If-None-Match") == etag:
         return HttpResponseNotModified()
-    data = cache.get(key)
+    data = soft_get(key)  # with the cache down, the tile is drawn from PostGIS
     if data is None:
         data = result_tile(analysis, z, x, y)
         if data:
-            cache.set(key, data, 24 * 3600)
+            soft_set(key, data, 24 * 3600)
     response = HttpResponse(data, content_type="application/vnd.mapbox-vector-tile")
     response["ETag"] = etag
     response["Cache-Control"] = (

@@ -88,15 +88,11 @@ RUN_JOB_TASK = "cities.tasks.run_job"
 
 
 def _send(job_id: int, queue: str) -> None:
-    from portal.celery import app
+    from portal.celery import publish
 
-    try:
-        app.send_task(RUN_JOB_TASK, args=[job_id], queue=queue)
-    except Exception as exc:  # the broker is down: say so on the job rather than lose it
-        logger.exception("could not send job %s to the queue", job_id)
-        job_fail(
-            job_id=job_id, message=f"Could not reach the task queue ({exc.__class__.__name__})."
-        )
+    if not publish(RUN_JOB_TASK, [job_id], queue=queue):
+        # The broker is down: say so on the job rather than lose it.
+        job_fail(job_id=job_id, message="Could not reach the task queue; start it again.")
 
 
 def job_enqueue(

@@ -12,7 +12,6 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db import connection
 from django.http import QueryDict
 from django.utils.translation import gettext as _
@@ -21,6 +20,7 @@ from cities.layers import tiled_layers
 from cities.models import MAX_TILE_DETAIL_ZOOM, THINNED_ZOOMS
 from cities.tile_versions import layer_version
 from cities.visibility import embargo_clause
+from portal.soft_cache import soft_get, soft_set
 
 # The city map stops at 18; deeper tiles would only multiply cache entries.
 MAX_ZOOM = 18
@@ -148,26 +148,32 @@ def render_tile(tile: TileQuery) -> bytes:
 @dataclass(frozen=True)
 class Tile:
     data: bytes | None  # None when the client's copy is current (If-None-Match)
-    etag: str
+    etag: str | None  # None when the layer's version is unknown (the cache is down)
 
 
 def cached_tile(
     layer: str, z: int, x: int, y: int, query: QueryDict, if_none_match: str | None = None
 ) -> Tile:
-    """A tile from the cache, or built and stored; its ETag follows the layer's data version."""
+    """A tile from the cache, or built and stored; its ETag follows the layer's data version.
+
+    With the cache unreachable the tile is built from PostGIS and sent without an ETag
+    (no version is known to vouch for it)."""
     tile = tile_query(layer, z, x, y, query)  # validates before anything is cached
-    key = f"tile:{layer}:{layer_version(layer)}:{z}/{x}/{y}:{tile.filters}"
+    version = layer_version(layer)
+    if version is None:
+        return Tile(render_tile(tile), None)
+    key = f"tile:{layer}:{version}:{z}/{x}/{y}:{tile.filters}"
     etag = '"' + hashlib.blake2s(key.encode(), digest_size=12).hexdigest() + '"'
     if if_none_match == etag:
         return Tile(None, etag)
     cacheable = _worth_caching(tile)
-    data = cache.get(key) if cacheable else None
+    data = soft_get(key) if cacheable else None
     if data is None:
         data = render_tile(tile)
         # Empty tiles (anywhere away from the cities) are cheap to build: caching
         # them would let anyone fill Redis by walking the world's tile grid.
         if cacheable and data:
-            cache.set(key, data, TILE_CACHE_SECONDS)
+            soft_set(key, data, TILE_CACHE_SECONDS)
     return Tile(data, etag)
 
 

@@ -301,7 +301,8 @@ def tile(request: HttpRequest, layer: str, z: int, x: int, y: int) -> HttpRespon
         response = HttpResponseNotModified()
     else:
         response = HttpResponse(result.data, content_type="application/vnd.mapbox-vector-tile")
-    response["ETag"] = result.etag
+    if result.etag is not None:
+        response["ETag"] = result.etag
     # Short, because the data can change; the ETag makes revalidation cheap.
     response["Cache-Control"] = "public, max-age=300"
     return response

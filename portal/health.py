@@ -15,12 +15,16 @@ from portal.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
 
-TIMEOUT_SECONDS = 1.0
-# One check every few seconds at most, however often it is polled: a Celery ping
-# blocks for up to TIMEOUT_SECONDS, and the web server has few threads.
+TIMEOUT_SECONDS = 0.5
+# One check every few seconds at most, however often it is polled: a probe that
+# finds a check under way answers with the last report instead of waiting for it.
 REUSE_SECONDS = 5.0
+# The first probe of all has no report to reuse: it waits this long for the check.
+WAIT_SECONDS = 1.5
 
-_lock = threading.Lock()
+_lock = threading.Lock()  # guards _last and _running
+_done = threading.Condition(_lock)
+_running = False
 _last: tuple[float, dict] | None = None
 
 
@@ -48,17 +52,22 @@ def _celery() -> dict:
     return {"ok": bool(workers), "workers": workers}
 
 
-CHECKS = {"database": _database, "redis": _redis, "celery": _celery}
+def _check(name: str, check) -> dict:
+    try:
+        return check()
+    except Exception as exc:  # a health check reports every failure, whatever it is
+        logger.warning("health check %s failed: %s", name, exc)
+        return {"ok": False, "error": exc.__class__.__name__}
 
 
 def _check_all() -> dict:
-    report = {}
-    for name, check in CHECKS.items():
-        try:
-            report[name] = check()
-        except Exception as exc:  # a health check reports every failure, whatever it is
-            logger.warning("health check %s failed: %s", name, exc)
-            report[name] = {"ok": False, "error": exc.__class__.__name__}
+    report = {"database": _check("database", _database), "redis": _check("redis", _redis)}
+    if report["redis"]["ok"]:
+        report["celery"] = _check("celery", _celery)
+    else:
+        # The workers are reached through Redis: asking them would only wait on its
+        # connection retries.
+        report["celery"] = {"ok": False, "error": "BrokerUnavailable"}
     return report
 
 
@@ -70,11 +79,29 @@ def forget() -> None:
 
 
 def current_report() -> dict:
-    global _last
+    """The last report while it is fresh; else one probe checks while the others answer
+    with the last report (or, before there is any, wait a bounded time for it)."""
+    global _last, _running
     with _lock:
-        if _last is None or time.monotonic() - _last[0] > REUSE_SECONDS:
-            _last = (time.monotonic(), _check_all())
-        return _last[1]
+        fresh = _last is not None and time.monotonic() - _last[0] <= REUSE_SECONDS
+        if fresh or (_running and _last is not None):
+            return _last[1]
+        if _running:
+            _done.wait_for(lambda: not _running, timeout=WAIT_SECONDS)
+            if _last is not None:
+                return _last[1]
+            return {"checks": {"ok": False, "error": "CheckInProgress"}}
+        _running = True
+    report = None
+    try:
+        report = _check_all()
+        return report
+    finally:
+        with _lock:
+            _running = False
+            if report is not None:
+                _last = (time.monotonic(), report)
+            _done.notify_all()
 
 
 @never_cache

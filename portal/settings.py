@@ -163,6 +163,7 @@ ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Cities of Making] "
 ACCOUNT_FORMS = {"login": "stakeholders.forms.PortalLoginForm"}
+ACCOUNT_ADAPTER = "stakeholders.adapter.PortalAccountAdapter"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 # Brute force: failed sign-ins are limited per address and per account (the
 # account is locked for five minutes after five failures); counted in the cache.
@@ -205,6 +206,10 @@ if DATABASES["default"]["ENGINE"] != "django.contrib.gis.db.backends.postgis":
     )
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DJANGO_CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A database that does not answer fails a request in seconds (a 503), not a hang.
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+    "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5)
+)
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("DJANGO_TEST_DATABASE", "test_portal")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -421,7 +426,11 @@ if CELERY_TASK_SOFT_TIME_LIMIT >= CELERY_TASK_TIME_LIMIT:
     raise ImproperlyConfigured("CELERY_TASK_SOFT_TIME_LIMIT must be below CELERY_TASK_TIME_LIMIT.")
 # Redis re-delivers an unacknowledged message after the visibility timeout; it
 # must outlast the longest task or a running task would be started twice.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * CELERY_TASK_TIME_LIMIT}
+# A Redis that does not answer is given up on in a second (see portal.celery.publish).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 2 * CELERY_TASK_TIME_LIMIT,
+    "socket_connect_timeout": 1,
+}
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Heavy map analyses and data imports each have a queue, so neither starves the other.
 CELERY_TASK_QUEUES = tuple(Queue(name) for name in ("default", "analyses", "imports"))

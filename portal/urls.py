@@ -2,7 +2,6 @@ from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from django.views.generic import RedirectView
 
@@ -12,7 +11,8 @@ from portal import health, views
 
 # The admin signs people in through the accounts pages, so that their rate
 # limits and lock-out cover every way in.
-admin.site.login = login_required(admin.site.login)
+admin.site.login = views.admin_login
+handler500 = "portal.outages.handler500"
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),

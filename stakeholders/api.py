@@ -3,7 +3,10 @@
 Writes go through the same services (and so the same moderation) as the pages.
 """
 
+from django.contrib.gis.gdal import GDALException, SRSException
+from django.contrib.gis.geos import GEOSException, GEOSGeometry
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
@@ -142,7 +145,33 @@ class OwnWorkspaceSerializer(WorkspaceFeatureSerializer):
     }
 )  # fmt: skip
 class PointInputField(GeometryField):
-    """drf-gis's geometry field, described as a Point in the OpenAPI schema."""
+    """drf-gis's geometry field, described as a Point in the OpenAPI schema.
+
+    A point given in another reference system (EWKT's `SRID=3857;`, a GeoJSON `crs`) is
+    transformed to WGS 84; one that cannot be is refused with a message, never relabelled.
+    """
+
+    def to_internal_value(self, value):
+        try:
+            point = super().to_internal_value(value)
+            if isinstance(point, GEOSGeometry) and point.srid not in (None, 4326):
+                point = point.transform(4326, clone=True)
+        except ValidationError:
+            raise
+        # SuspiciousOperation: a GeoJSON `crs` pointing to a URL (Django refuses to fetch it).
+        except (
+            GDALException,
+            GEOSException,
+            SRSException,
+            SuspiciousOperation,
+            ValueError,
+            TypeError,
+        ):
+            raise ValidationError(
+                "Give the point as GeoJSON in WGS 84 (longitude, latitude), or as EWKT with"
+                " an EPSG code the portal knows."
+            ) from None
+        return point
 
 
 def _codes(model, field: str = "code"):
@@ -201,7 +230,7 @@ class WorkspaceInputSerializer(serializers.Serializer):
             raise ValidationError("Give two coordinates: longitude and latitude.")
         if not (-180 <= value.x <= 180 and -90 <= value.y <= 90):
             raise ValidationError("Longitude or latitude out of range.")
-        value.srid = 4326
+        value.srid = 4326  # WGS 84 given, or transformed to it (PointInputField)
         return value
 
 

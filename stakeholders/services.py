@@ -104,14 +104,12 @@ def _event(workspace: Workspace, action: str, actor, *, reason: str = "", change
         workspace=workspace, action=action, actor=actor, reason=reason, change=change
     )
     if action in NOTIFIED_ACTIONS:
-        from portal.celery import app
+        from portal.celery import publish
 
         # The task (stakeholders/tasks.py) is sent by name: it calls this module, so this
-        # module does not import it back. robust: a broker outage must not fail the
-        # decision; the sweep sends it later.
-        transaction.on_commit(
-            lambda: app.send_task(NOTIFY_EVENT_TASK, args=[event.pk]), robust=True
-        )
+        # module does not import it back. A broker outage must not fail or hold up the
+        # decision: publish gives up within a second, and the sweep sends it later.
+        transaction.on_commit(lambda: publish(NOTIFY_EVENT_TASK, [event.pk]))
     return event
 
 

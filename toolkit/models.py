@@ -5,6 +5,8 @@ Long texts are Markdown, rendered to sanitised HTML on display
 the search vectors are kept by the database, one per language.
 """
 
+import secrets
+
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
@@ -13,6 +15,7 @@ from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cities.models import City, Sector
@@ -174,12 +177,18 @@ class Tool(models.Model):
         return [str(Method(m).label) for m in self.methods if m in Method.values]
 
 
+def tool_file_path(instance: "ToolFile", filename: str) -> str:
+    """A folder no one can guess: a draft tool's files are not public, and the web server
+    in front serves MEDIA_ROOT to anyone who knows an address."""
+    return f"toolkit/files/{timezone.now():%Y}/{secrets.token_urlsafe(16)}/{filename}"
+
+
 class ToolFile(models.Model):
     """A file uploaded as a resource of a tool."""
 
     tool = models.ForeignKey(Tool, on_delete=models.CASCADE, related_name="files")
     title = models.CharField(_("title"), max_length=200)
-    file = models.FileField(_("file"), upload_to="toolkit/files/%Y/")
+    file = models.FileField(_("file"), upload_to=tool_file_path, max_length=200)
     uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
 
     class Meta:

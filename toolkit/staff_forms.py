@@ -1,6 +1,7 @@
 """Forms of the staff area: one per kind of content, and the image upload."""
 
 import codecs
+import zipfile
 
 from django import forms
 from django.utils.text import slugify
@@ -232,11 +233,70 @@ FILE_SIGNATURES = {
     "pdf": b"%PDF-",
     "docx": b"PK\x03\x04",
     "xlsx": b"PK\x03\x04",
+    "pptx": b"PK\x03\x04",
     "odt": b"PK\x03\x04",
     "ods": b"PK\x03\x04",
+    "odp": b"PK\x03\x04",
     "csv": None,
     "txt": None,
 }
+# Zip-based documents: what each must hold (Office Open XML's content types, or the
+# OpenDocument mimetype it declares), and the limits that keep a zip bomb out.
+ZIP_MARKERS = {
+    "docx": ("[Content_Types].xml", None),
+    "xlsx": ("[Content_Types].xml", None),
+    "pptx": ("[Content_Types].xml", None),
+    "odt": ("mimetype", b"application/vnd.oasis.opendocument.text"),
+    "ods": ("mimetype", b"application/vnd.oasis.opendocument.spreadsheet"),
+    "odp": ("mimetype", b"application/vnd.oasis.opendocument.presentation"),
+}
+ZIP_MAX_MEMBERS = 2000
+ZIP_MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+ZIP_MAX_RATIO = 100  # unpacked to packed, over the whole file
+
+
+def check_zip_document(upload, extension: str) -> None:
+    """Refuse a zip-based document that is not what its name says, or that would unpack
+    into far more than it weighs. Reads the zip's directory only; nothing is unpacked."""
+    wrong = forms.ValidationError(_("The file's content does not match its name."))
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            members = archive.infolist()
+            if len(members) > ZIP_MAX_MEMBERS:
+                raise forms.ValidationError(_("This document holds too many parts."))
+            for member in members:
+                name = member.filename
+                if name.startswith(("/", "\\")) or "\\" in name or ".." in name.split("/"):
+                    raise wrong
+            unpacked = sum(member.file_size for member in members)
+            if unpacked > ZIP_MAX_UNPACKED_BYTES or unpacked > ZIP_MAX_RATIO * max(upload.size, 1):
+                raise forms.ValidationError(
+                    _("This document would unpack into far more than its size: it is refused.")
+                )
+            marker, content = ZIP_MARKERS[extension]
+            if marker not in archive.namelist():
+                raise wrong
+            if content is not None and (
+                archive.getinfo(marker).file_size > 200 or archive.read(marker).strip() != content
+            ):
+                raise wrong
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError):
+        raise wrong from None
+    finally:
+        upload.seek(0)
+
+
+def check_utf8(upload) -> None:
+    """The whole file reads as UTF-8 (a text file can turn Latin-1 anywhere)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for chunk in upload.chunks():
+            decoder.decode(chunk, final=False)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise forms.ValidationError(_("This text file is not in UTF-8.")) from None
+    finally:
+        upload.seek(0)
 
 
 class ToolFileForm(forms.ModelForm):
@@ -249,20 +309,18 @@ class ToolFileForm(forms.ModelForm):
         extension = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
         if extension not in FILE_SIGNATURES:
             raise forms.ValidationError(
-                _("Upload a PDF, Word, Excel, OpenDocument, CSV or text file.")
+                _("Upload a PDF, Word, Excel, PowerPoint, OpenDocument, CSV or text file.")
             )
         if upload.size > MAX_FILE_BYTES:
             raise forms.ValidationError(_("The file is larger than 20 MB."))
-        head = upload.read(2048)
+        head = upload.read(8)
         upload.seek(0)
         signature = FILE_SIGNATURES[extension]
         if signature is None:
-            try:
-                # Incremental: a character cut at the end of the sample is not an error.
-                codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-            except UnicodeDecodeError:
-                raise forms.ValidationError(_("This text file is not in UTF-8.")) from None
+            check_utf8(upload)
         elif not head.startswith(signature):
             raise forms.ValidationError(_("The file's content does not match its name."))
+        elif extension in ZIP_MARKERS:
+            check_zip_document(upload, extension)
         upload.name = f"{slugify(upload.name.rsplit('.', 1)[0])[:60] or 'file'}.{extension}"
         return upload

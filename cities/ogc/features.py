@@ -12,17 +12,15 @@ database on every write), so a first page does not count a million rows each tim
 
 import hashlib
 import json
-import logging
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db import connection
-from redis.exceptions import RedisError
 
 from cities.layers import LayerFilters
 from cities.ogc.collections import Collection
 from cities.ogc.cql2 import Condition
 from cities.ogc.crs import DEFAULT, Crs
+from portal.soft_cache import soft_get, soft_set
 
 MAX_LIMIT = 10_000
 DEFAULT_LIMIT = 100
@@ -34,7 +32,6 @@ COUNT_CAP = 100_000
 VERSIONED = frozenset({"sites", "zones", "districts", "context"})
 COUNT_TTL = 24 * 3600
 
-log = logging.getLogger(__name__)
 
 _PAGE = """
 WITH page AS (
@@ -136,14 +133,9 @@ def _matched(collection: Collection, rows: str, where: str, params: dict) -> int
         text = json.dumps([rows, where, count_params], sort_keys=True, default=str)
         digest = hashlib.sha256(text.encode()).hexdigest()[:32]
         key = f"ogc:matched:{collection.layer.slug}:{state}:{digest}"
-        try:
-            cached = cache.get(key)
-        except RedisError:  # a cache outage costs a count, not the page
-            log.warning("cache unavailable: counting %s", collection.id, exc_info=True)
-            key = None
-        else:
-            if cached is not None:
-                return cached if cached >= 0 else None  # -1: past the cap
+        cached = soft_get(key)  # a cache outage costs a count, not the page
+        if cached is not None:
+            return cached if cached >= 0 else None  # -1: past the cap
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT count(*) FROM (SELECT 1 FROM ({rows}) AS r WHERE true{where}"  # noqa: S608
@@ -153,10 +145,7 @@ def _matched(collection: Collection, rows: str, where: str, params: dict) -> int
         matched = cursor.fetchone()[0]
     matched = matched if matched <= COUNT_CAP else None
     if key is not None:
-        try:
-            cache.set(key, -1 if matched is None else matched, COUNT_TTL)
-        except RedisError:
-            log.warning("cache unavailable: count of %s not kept", collection.id, exc_info=True)
+        soft_set(key, -1 if matched is None else matched, COUNT_TTL)
     return matched
 
 

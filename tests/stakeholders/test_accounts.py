@@ -65,10 +65,51 @@ def test_repeated_failed_sign_ins_lock_the_account_with_a_clear_message(client, 
     assert "_auth_user_id" not in client.session
 
 
+def test_failures_count_per_account_whether_username_or_email_was_typed(client, django_user_model):
+    user = django_user_model.objects.create_user("cleo", "cleo@example.org", "right-pass-phrase")
+    user.emailaddress_set.create(email="cleo@example.org", verified=True, primary=True)
+    for typed in ["cleo", "CLEO@example.org", "cleo", "cleo@example.org", "Cleo"]:
+        client.post("/accounts/login/", {"login": typed, "password": "wrong"})
+    for typed in ["cleo@example.org", "cleo"]:
+        locked = client.post("/accounts/login/", {"login": typed, "password": "right-pass-phrase"})
+        assert locked.status_code == 400
+        assert "Too many failed login attempts" in locked.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
 def test_the_admin_signs_in_through_the_rate_limited_accounts_pages(client):
     response = client.get("/admin/login/?next=/admin/")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+    assert "next=%2Fadmin%2F" in response["Location"]
+
+
+def test_the_admins_own_sign_in_form_is_never_offered(client, django_user_model):
+    """A signed-in account without staff rights used to get Django's admin form, which
+    allauth's limits do not cover: 15 wrong guesses at a staff password, then the right
+    one, were all accepted."""
+    staff = django_user_model.objects.create_user(
+        "stella", "stella@example.org", "staff-pass-phrase", is_staff=True
+    )
+    maker = django_user_model.objects.create_user("milo", "milo@example.org", "maker-pass")
+    client.force_login(maker)
+    assert client.get("/admin/login/?next=/admin/").status_code == 403
+    for _ in range(15):
+        guess = client.post(
+            "/admin/login/?next=/admin/", {"username": "stella", "password": "wrong"}
+        )
+        assert guess.status_code == 403
+    right = client.post(
+        "/admin/login/?next=/admin/", {"username": "stella", "password": "staff-pass-phrase"}
+    )
+    assert right.status_code == 403
+    assert client.session["_auth_user_id"] == str(maker.pk)
+
+    client.force_login(staff)
+    going = client.get("/admin/login/?next=/admin/cities/")
+    assert going.status_code == 302 and going["Location"] == "/admin/cities/"
+    away = client.get("/admin/login/?next=https://elsewhere.example/")
+    assert away.status_code == 302 and away["Location"] == "/admin/"
 
 
 def test_changing_email_and_password_needs_a_signed_in_account(client, django_user_model):

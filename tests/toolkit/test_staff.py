@@ -1,6 +1,8 @@
 """The staff area: who gets in, and what editing, publishing, history and revert do."""
 
 import io
+import re
+import zipfile
 
 import pytest
 from django.contrib.auth.models import Group
@@ -205,3 +207,67 @@ def test_a_resource_file_must_be_what_its_name_says(staff_client):
     )
     assert ok.status_code == 302
     assert tool.files.get().file.name.endswith("guide-2024.pdf")
+
+
+def _zip(members: dict[str, bytes], compression=zipfile.ZIP_DEFLATED) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+DOCX = {"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>" * 50}
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "message"),
+    [
+        # A zip bomb renamed .docx: 150 MB of zeros packed into a few hundred kB. (Made
+        # when the test runs, not when it is collected.)
+        ("report.docx", lambda: _zip({**DOCX, "word/media/x.bin": bytes(150 * 1024 * 1024)}),
+         "far more than its size"),
+        ("report.docx", lambda: _zip({"readme.txt": b"not a document"}), "does not match its name"),
+        ("report.docx", lambda: _zip({**DOCX, "../../etc/cron.d/x": b"x"}),
+         "does not match its name"),
+        ("report.docx", lambda: _zip({**DOCX, **{f"p/{n}.xml": b"x" for n in range(2001)}}),
+         "too many parts"),
+        ("sheet.ods", lambda: _zip({"mimetype": b"application/vnd.oasis.opendocument.text"}),
+         "does not match its name"),
+        ("report.docx", lambda: b"PK\x03\x04 but not a zip at all", "does not match its name"),
+        # UTF-8 for 4 kB, then Latin-1: the whole file is read, not its first 2 kB.
+        ("notes.txt", lambda: b"a" * 4096 + "café".encode("latin-1"), "not in UTF-8"),
+    ],
+)  # fmt: skip
+def test_a_zip_based_or_text_file_is_checked_whole(staff_client, name, make, message):
+    tool = Tool.objects.get(slug="reshoring-scan")
+    response = staff_client.post(
+        f"/staff/tools/{tool.pk}/files/",
+        {"title": "Guide", "file": SimpleUploadedFile(name, make())},
+    )
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not tool.files.exists()
+
+
+def test_a_real_document_is_kept_under_a_name_nobody_can_guess(staff_client):
+    tool = Tool.objects.get(slug="reshoring-scan")
+    for name, content in [
+        ("Plan 2026.docx", _zip(DOCX)),
+        ("plan.odt", _zip({"mimetype": b"application/vnd.oasis.opendocument.text",
+                           "content.xml": b"<office:document-content/>"},
+                          zipfile.ZIP_STORED)),
+        ("notes.txt", "é".encode() * 3000),
+    ]:  # fmt: skip
+        response = staff_client.post(
+            f"/staff/tools/{tool.pk}/files/",
+            {"title": name, "file": SimpleUploadedFile(name, content)},
+        )
+        assert response.status_code == 302, response.content.decode()[:2000]
+    names = sorted(f.file.name for f in tool.files.all())
+    assert len(names) == 3
+    for stored in names:
+        # toolkit/files/<year>/<22 random URL-safe characters>/<name>
+        folder = stored.split("/")[3]
+        assert len(folder) >= 22 and re.fullmatch(r"[-_A-Za-z0-9]+", folder)
+    assert {n.rsplit("/", 1)[1] for n in names} == {"plan-2026.docx", "plan.odt", "notes.txt"}
