@@ -10,7 +10,7 @@ import json
 import logging
 import sys
 
-from django.db import DatabaseError, InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
 from django.views.defaults import server_error
@@ -24,11 +24,10 @@ MACHINE_PREFIXES = ("/api/", "/ogc/", "/tiles/", "/export/", "/healthz")
 
 
 def is_outage(exc: BaseException | None) -> bool:
-    """A service is unreachable: Redis, or the database's connection (not a bad query)."""
+    """A service is unreachable: Redis, or the database's connection (OperationalError,
+    InterfaceError), not a query the database refused (IntegrityError, ...)."""
     while exc is not None:
         if isinstance(exc, RedisError | OperationalError | InterfaceError):
-            return True
-        if isinstance(exc, DatabaseError) and "connection" in str(exc).lower():
             return True
         exc = exc.__cause__ or exc.__context__
     return False

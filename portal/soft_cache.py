@@ -27,10 +27,3 @@ def soft_set(key: str, value: Any, timeout: float | None) -> None:
         cache.set(key, value, timeout)
     except RedisError as exc:
         logger.warning("cache write skipped, the cache is unavailable: %s", exc)
-
-
-def soft_add(key: str, value: Any, timeout: float | None) -> None:
-    try:
-        cache.add(key, value, timeout)
-    except RedisError as exc:
-        logger.warning("cache write skipped, the cache is unavailable: %s", exc)

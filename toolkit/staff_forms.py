@@ -2,6 +2,7 @@
 
 import codecs
 import zipfile
+import zlib
 
 from django import forms
 from django.utils.text import slugify
@@ -280,7 +281,12 @@ def check_zip_document(upload, extension: str) -> None:
                 archive.getinfo(marker).file_size > 200 or archive.read(marker).strip() != content
             ):
                 raise wrong
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError):
+    # zlib.error: a damaged member; NotImplementedError, RuntimeError: a compression method
+    # or an encryption Python cannot read.
+    except (
+        zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, NotImplementedError, RuntimeError,
+        EOFError, ValueError,
+    ):  # fmt: skip
         raise wrong from None
     finally:
         upload.seek(0)

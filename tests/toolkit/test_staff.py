@@ -217,6 +217,16 @@ def _zip(members: dict[str, bytes], compression=zipfile.ZIP_DEFLATED) -> bytes:
     return buffer.getvalue()
 
 
+def _damaged(packed: bytes) -> bytes:
+    """The first member's compressed bytes flipped: its directory reads, its data does not."""
+    data = bytearray(packed)
+    start = 30 + int.from_bytes(data[26:28], "little")  # past the first local header
+    for i in range(start, start + 6):
+        data[i] ^= 0xFF
+    return bytes(data)
+
+
+ODT = b"application/vnd.oasis.opendocument.text"
 DOCX = {"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>" * 50}
 
 
@@ -235,6 +245,7 @@ DOCX = {"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>
         ("sheet.ods", lambda: _zip({"mimetype": b"application/vnd.oasis.opendocument.text"}),
          "does not match its name"),
         ("report.docx", lambda: b"PK\x03\x04 but not a zip at all", "does not match its name"),
+        ("plan.odt", lambda: _damaged(_zip({"mimetype": ODT})), "does not match its name"),
         # UTF-8 for 4 kB, then Latin-1: the whole file is read, not its first 2 kB.
         ("notes.txt", lambda: b"a" * 4096 + "café".encode("latin-1"), "not in UTF-8"),
     ],
